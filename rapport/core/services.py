@@ -1,0 +1,264 @@
+"""Writes and business rules of core: users, audit, attachments, trash, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import access
+from .models import (
+    ApiToken,
+    Attachment,
+    AttachmentVersion,
+    AuditEvent,
+    AuditLog,
+    Department,
+    Organisation,
+    ReadScope,
+    Role,
+    User,
+)
+
+# --- audit ----------------------------------------------------------------------------
+
+
+def audit_record(
+    *, event: str, actor: User | None = None, username: str = "", ip_address: str | None = None,
+    **details: Any,
+) -> AuditLog:
+    return AuditLog.objects.create(
+        event=event, actor=actor if actor and actor.pk else None,
+        username=username or (actor.get_username() if actor else ""),
+        ip_address=ip_address or None, details=details,
+    )
+
+
+# --- users ----------------------------------------------------------------------------
+
+_PERMISSION_FIELDS = ("role", "department_id", "read_scope", "sees_confidential", "is_active",
+                      "is_superuser", "is_staff")
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only an administrator may manage users."))
+
+
+@transaction.atomic
+def user_create(
+    *, actor: User, username: str, password: str | None = None, first_name: str = "",
+    last_name: str = "", email: str = "", role: str = Role.MANAGER,
+    department: Department | None = None, read_scope: str = ReadScope.ALL,
+    sees_confidential: bool = False, language: str = "en", time_zone: str = "UTC",
+    position: str = "", phone: str = "",
+) -> User:
+    _require_admin(actor)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": [_("A user with that username already exists.")]})
+    user = User(
+        username=username, first_name=first_name, last_name=last_name, email=email, role=role,
+        department=department, read_scope=read_scope, sees_confidential=sees_confidential,
+        language=language, time_zone=time_zone, position=position, phone=phone,
+        is_staff=role == Role.ADMINISTRATOR,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(event=AuditEvent.PERMISSION_CHANGE, actor=actor, user=str(user.pk),
+                 username_changed=user.username, change={"created": {"role": role}})
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, **fields: Any) -> User:
+    """Administrator edits of another user; permission changes go to the audit log."""
+    _require_admin(actor)
+    before = {f: getattr(user, f) for f in _PERMISSION_FIELDS}
+    password = fields.pop("password", None)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if "role" in fields:
+        user.is_staff = user.role == Role.ADMINISTRATOR
+    if password:
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    after = {f: getattr(user, f) for f in _PERMISSION_FIELDS}
+    changed = {f: [str(before[f]), str(after[f])] for f in _PERMISSION_FIELDS if before[f] != after[f]}
+    if changed:
+        audit_record(event=AuditEvent.PERMISSION_CHANGE, actor=actor, user=str(user.pk),
+                     username_changed=user.username, change=changed)
+    return user
+
+
+def profile_update(
+    *, actor: User, first_name: str, last_name: str, email: str, language: str, time_zone: str,
+    phone: str = "", position: str = "",
+) -> User:
+    """A user's own profile: name, contact details, language and time zone."""
+    import zoneinfo
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Unknown language.")]})
+    if time_zone not in zoneinfo.available_timezones():
+        raise ValidationError({"time_zone": [_("Unknown time zone.")]})
+    actor.first_name, actor.last_name, actor.email = first_name, last_name, email
+    actor.language, actor.time_zone = language, time_zone
+    actor.phone, actor.position = phone, position
+    actor.full_clean(exclude=["password"])
+    actor.save()
+    return actor
+
+
+def department_create(*, actor: User, name: str, parent: Department | None = None,
+                      organisation: Organisation | None = None) -> Department:
+    _require_admin(actor)
+    return Department.objects.create(name=name, parent=parent, organisation=organisation)
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_issue(*, user: User, name: str = "api", ttl_days: int | None = None) -> str:
+    """Create a token and answer its secret (shown once; only the hash is stored)."""
+    key = secrets.token_urlsafe(32)
+    days = settings.API_TOKEN_TTL_DAYS if ttl_days is None else ttl_days
+    ApiToken.objects.create(
+        user=user, name=name, key_hash=_hash_key(key), prefix=key[:8],
+        expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
+    )
+    audit_record(event=AuditEvent.TOKEN_ISSUED, actor=user, token_name=name)
+    return key
+
+
+def api_token_user(key: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user").filter(key_hash=_hash_key(key)).first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.expires_at and token.expires_at < now:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --- attachments ----------------------------------------------------------------------
+
+
+def _check_upload(upload: UploadedFile) -> None:
+    if upload.size is None or upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": [
+            _("The file is larger than %(limit)s MB.")
+            % {"limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+        ]})
+    if upload.size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+
+
+def _require_edit(actor: User, record: models.Model) -> None:
+    if not access.can_edit(actor, record):
+        raise PermissionDenied(_("You may not change this record."))
+
+
+def _add_version(*, actor: User, attachment: Attachment, upload: UploadedFile) -> AttachmentVersion:
+    number = (attachment.versions.aggregate(n=models.Max("number"))["n"] or 0) + 1
+    name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
+    version = AttachmentVersion(
+        attachment=attachment, number=number, original_name=name, size=upload.size or 0,
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        uploaded_by=actor,
+    )
+    version.file.save(name, upload, save=False)
+    version.save()
+    return version
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, record: models.Model, upload: UploadedFile) -> Attachment:
+    _require_edit(actor, record)
+    _check_upload(upload)
+    attachment = Attachment.objects.create(
+        content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk),
+        name=(upload.name or "file")[-255:], created_by=actor,
+    )
+    _add_version(actor=actor, attachment=attachment, upload=upload)
+    return attachment
+
+
+@transaction.atomic
+def attachment_add_version(*, actor: User, attachment: Attachment,
+                           upload: UploadedFile) -> AttachmentVersion:
+    _require_edit(actor, attachment.record)
+    _check_upload(upload)
+    version = _add_version(actor=actor, attachment=attachment, upload=upload)
+    attachment.name = version.original_name
+    attachment.save(update_fields=["name"])
+    return version
+
+
+@transaction.atomic
+def attachment_delete(*, actor: User, attachment: Attachment) -> None:
+    _require_edit(actor, attachment.record)
+    attachment.deleted_at = timezone.now()
+    attachment.save(update_fields=["deleted_at"])
+
+
+# --- trash ----------------------------------------------------------------------------
+
+
+def record_trash(*, actor: User, record: Any) -> None:
+    """Move a business record to the trash (restorable)."""
+    _require_edit(actor, record)
+    record.deleted_at = timezone.now()
+    record.deleted_by = actor
+    record.updated_at = record.deleted_at
+    record._change_reason = "trash"
+    record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+
+
+def record_restore(*, actor: User, record: Any) -> None:
+    if not actor.can_write or not access.visible_to(
+        actor, type(record), include_trashed=True
+    ).filter(pk=record.pk).exists():
+        raise PermissionDenied(_("You may not restore this record."))
+    record.deleted_at = None
+    record.deleted_by = None
+    record.updated_at = timezone.now()
+    record._change_reason = "restore"
+    record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+
+
+@transaction.atomic
+def record_purge(*, actor: User, record: Any) -> None:
+    """Delete a trashed record for good: administrators only."""
+    if not access.can_purge(actor):
+        raise PermissionDenied(_("Only an administrator may purge the trash."))
+    if record.deleted_at is None:
+        raise ValidationError(_("Only records in the trash can be purged."))
+    audit_record(event=AuditEvent.PURGE, actor=actor, model=record._meta.label,
+                 record=str(record.pk), name=str(record))
+    Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk)
+    ).delete()
+    record.delete()

@@ -1,0 +1,303 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from rapport.core.ids import new_id
+from rapport.core.models import BusinessRecord, Department
+
+
+class RelationshipStatus(models.Model):
+    """Configurable list: lead, prospect, active client, former client, lost..."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    color = models.CharField(_("colour"), max_length=16, default="secondary")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("relationship status")
+        verbose_name_plural = _("relationship statuses")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A client category."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Source(models.Model):
+    """Where a client came from (web site, exhibition, referral...)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RelationType(models.Model):
+    """Configurable types of relations between clients."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    reverse_name = models.CharField(_("reverse name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("relation type")
+        verbose_name_plural = _("relation types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientKind(models.TextChoices):
+    COMPANY = "company", _("Company")
+    PERSON = "person", _("Person")
+
+
+class Client(BusinessRecord):
+    kind = models.CharField(_("kind"), max_length=8, choices=ClientKind.choices,
+                            default=ClientKind.COMPANY)
+    name = models.CharField(_("name"), max_length=300)
+    # Lower-cased, space-collapsed name: the index behind search as you type.
+    search_name = models.CharField(max_length=300, editable=False, default="")
+    legal_name = models.CharField(_("full legal name"), max_length=500, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=32, blank=True, db_index=True)
+    legal_form = models.CharField(_("legal form"), max_length=64, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="clients",
+                                  verbose_name=_("categories"))
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL,
+                               verbose_name=_("source"))
+    status = models.ForeignKey(RelationshipStatus, null=True, blank=True,
+                               on_delete=models.PROTECT, verbose_name=_("relationship status"))
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="managed_clients", verbose_name=_("manager"),
+    )
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
+                                   verbose_name=_("department"))
+    is_confidential = models.BooleanField(_("confidential (VIP)"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    properties = models.JSONField(_("properties"), default=dict, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["search_name", "updated_at"])
+
+    class Meta:
+        ordering = ["search_name", "id"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        indexes = [
+            models.Index(fields=["search_name", "id"], name="client_name_idx"),
+            models.Index(fields=["manager", "status", "search_name"], name="client_mgr_status_idx"),
+            models.Index(fields=["department", "search_name"], name="client_dept_idx"),
+            models.Index(fields=["status", "search_name"], name="client_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientShare(models.Model):
+    """A client explicitly shared with a user who is not its manager."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="shared_clients")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "client"], name="client_share_unique")]
+
+
+class ContactPerson(BusinessRecord):
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    search_name = models.CharField(max_length=300, editable=False, default="")
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    preferred_channel = models.CharField(_("preferred channel"), max_length=16, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    properties = models.JSONField(_("properties"), default=dict, blank=True)
+    clients = models.ManyToManyField(Client, through="ContactRole", related_name="contacts",
+                                     verbose_name=_("clients"))
+
+    history = HistoricalRecords(excluded_fields=["search_name", "updated_at"])
+
+    class Meta:
+        ordering = ["search_name", "id"]
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        indexes = [models.Index(fields=["search_name", "id"], name="contact_name_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+
+class ContactRole(models.Model):
+    """A contact person's place at one client: position and role."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    contact = models.ForeignKey(ContactPerson, on_delete=models.CASCADE, related_name="roles")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_roles")
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    is_primary = models.BooleanField(_("main contact"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "client"], name="contact_role_unique")
+        ]
+
+
+class ChannelKind(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    WEBSITE = "website", _("Web site")
+    MESSENGER = "messenger", _("Messenger")
+
+
+class ContactPoint(models.Model):
+    """A phone, e-mail, web site or messenger of a client or a contact person.
+
+    ``normalized`` holds the search key: E.164 for phones, lower case for e-mails.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="contact_points")
+    contact = models.ForeignKey(ContactPerson, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="contact_points")
+    channel = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
+    type = models.CharField(_("type"), max_length=32, blank=True)
+    value = models.CharField(_("value"), max_length=300)
+    normalized = models.CharField(max_length=300, db_index=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["channel", "position"]
+        indexes = [models.Index(fields=["channel", "normalized"], name="contactpoint_lookup_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(client__isnull=False) | models.Q(contact__isnull=False),
+                name="contactpoint_has_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class AddressType(models.TextChoices):
+    LEGAL = "legal", _("Legal")
+    ACTUAL = "actual", _("Actual")
+    POSTAL = "postal", _("Postal")
+    DELIVERY = "delivery", _("Delivery")
+
+
+class Address(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="addresses")
+    contact = models.ForeignKey(ContactPerson, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="addresses")
+    type = models.CharField(_("type"), max_length=16, choices=AddressType.choices,
+                            default=AddressType.ACTUAL)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    street = models.CharField(_("street and building"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["type"]
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in (self.postal_code, self.country, self.region, self.city,
+                                     self.street) if p)
+
+
+class ClientRelation(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    from_client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="relations_out")
+    to_client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="relations_in")
+    type = models.ForeignKey(RelationType, on_delete=models.PROTECT, verbose_name=_("type"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_client", "to_client", "type"],
+                                    name="client_relation_unique"),
+            models.CheckConstraint(condition=~models.Q(from_client=models.F("to_client")),
+                                   name="client_relation_not_self"),
+        ]
+
+
+class StatusChange(models.Model):
+    """The relationship-status timeline of a client."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="status_changes")
+    old_status = models.ForeignKey(RelationshipStatus, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    new_status = models.ForeignKey(RelationshipStatus, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-changed_at"]
+        indexes = [models.Index(fields=["client", "-changed_at"], name="statuschange_client_idx")]
+
+
+class SavedFilter(models.Model):
+    """A user's named client-list filter (the query string of the list)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="saved_filters")
+    list_name = models.CharField(max_length=32, default="clients")
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(max_length=2000)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "list_name", "name"],
+                                               name="saved_filter_unique")]

@@ -1,0 +1,108 @@
+"""Normalisation of contact data: the keys that search and duplicate checks use.
+
+Every function is idempotent: ``f(f(x)) == f(x)``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from stdnum.eu import vat as eu_vat
+from stdnum.pl import nip as pl_nip
+from stdnum.ru import inn as ru_inn
+
+_SPACES = re.compile(r"\s+")
+_NON_DIGITS = re.compile(r"\D")
+
+
+def normalize_name(value: str) -> str:
+    """Lower-case, NFKC, single spaces: what search as you type compares against."""
+    value = unicodedata.normalize("NFKC", value or "")
+    return _SPACES.sub(" ", value).strip().casefold()
+
+
+def normalize_phone(value: str, region: str | None = None) -> str:
+    """E.164 form of a phone number typed in any format; raises ValidationError."""
+    try:
+        parsed = phonenumbers.parse((value or "").strip(), region or settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(_("“%(value)s” is not a phone number.") % {"value": value}) from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValidationError(_("“%(value)s” is not a phone number.") % {"value": value})
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_search_key(value: str) -> str | None:
+    """The E.164 key for a search string that looks like a phone number, else None."""
+    digits = _NON_DIGITS.sub("", value or "")
+    if len(digits) < 6 or re.search(r"[^\d\s()+\-./]", value or ""):
+        return None
+    try:
+        return normalize_phone(value)
+    except ValidationError:
+        return None
+
+
+def normalize_email(value: str) -> str:
+    """Validated, lower-cased e-mail address; raises ValidationError."""
+    email = (value or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a valid e-mail address.") % {"value": value}
+        ) from exc
+    local, _sep, domain = email.rpartition("@")
+    return f"{local}@{domain}".lower()
+
+
+def normalize_tax_id(value: str) -> str:
+    """Compact tax id (INN, NIP, EU VAT): no spaces, dashes or dots, upper case."""
+    return re.sub(r"[\s\-./]", "", value or "").upper()
+
+
+def validate_tax_id(value: str) -> str:
+    """Normalise and check a tax id by its checksum where the format is recognised.
+
+    Russian INN (10 or 12 digits), Polish NIP (10 digits) and EU VAT numbers with a
+    country prefix are checked; other values are accepted as typed (foreign ids).
+    """
+    compact = normalize_tax_id(value)
+    if not compact:
+        return ""
+    if compact.isdigit() and len(compact) in (10, 12):
+        if ru_inn.is_valid(compact) or pl_nip.is_valid(compact):
+            return compact
+        raise ValidationError(
+            _("“%(value)s” is not a valid tax id (checksum does not match).") % {"value": value}
+        )
+    if re.fullmatch(r"[A-Z]{2}[0-9A-Z]{2,13}", compact) and compact[:2] in _EU_PREFIXES:
+        if eu_vat.is_valid(compact):
+            return compact
+        raise ValidationError(
+            _("“%(value)s” is not a valid VAT number.") % {"value": value}
+        )
+    if len(compact) > 32:
+        raise ValidationError(_("A tax id has at most 32 characters."))
+    return compact
+
+
+_EU_PREFIXES = {
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI",
+}
+
+
+def normalize_website(value: str) -> str:
+    url = (value or "").strip()
+    if url and "://" not in url:
+        url = f"https://{url}"
+    if not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", url, flags=re.IGNORECASE):
+        raise ValidationError(_("“%(value)s” is not a web address.") % {"value": value})
+    return url.lower().rstrip("/")

@@ -1,0 +1,402 @@
+"""Every read of the client base, scoped to the acting user through core.access."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q, QuerySet
+from rapidfuzz import fuzz
+
+from rapport.core import access
+from rapport.core.models import Attachment, PropertyDefinition, PropertyTarget, PropertyType, User
+
+from . import normalize
+from .models import (
+    Address,
+    ChannelKind,
+    Client,
+    ClientRelation,
+    ContactPerson,
+    ContactPoint,
+    ContactRole,
+    RelationshipStatus,
+    StatusChange,
+)
+
+# --- search ---------------------------------------------------------------------------
+
+
+def _search_q(text: str, *, owner: str) -> Q:
+    """Search as you type: name, tax id, phone in any format, e-mail."""
+    text = (text or "").strip()[:200]
+    if not text:
+        return Q()
+    points = ContactPoint.objects
+    key = normalize.phone_search_key(text)
+    if key:
+        return Q(pk__in=points.filter(channel=ChannelKind.PHONE, normalized=key)
+                 .values(f"{owner}_id")) | Q(tax_id=normalize.normalize_tax_id(text))
+    if "@" in text:
+        lowered = text.lower()
+        return Q(pk__in=points.filter(channel=ChannelKind.EMAIL, normalized__startswith=lowered)
+                 .values(f"{owner}_id"))
+    q = Q(search_name__contains=normalize.normalize_name(text))
+    compact = normalize.normalize_tax_id(text)
+    if owner == "client" and re.fullmatch(r"[0-9A-Z]{4,32}", compact) and any(
+            ch.isdigit() for ch in compact):
+        q |= Q(tax_id__startswith=compact)
+    return q
+
+
+def _property_q(definitions: dict[str, PropertyDefinition], params: dict[str, Any]) -> Q:
+    """Filters on properties: ``prop_<code>=value`` (and ``prop_<code>__gte/lte`` for
+    numbers and dates)."""
+    q = Q()
+    for raw_key, value in params.items():
+        if not raw_key.startswith("prop_") or value in (None, ""):
+            continue
+        code, _sep, op = raw_key[5:].partition("__")
+        definition = definitions.get(code)
+        if definition is None:
+            continue
+        lookup = f"properties__{code}"
+        kind = definition.type
+        if kind == PropertyType.TEXT:
+            q &= Q(**{f"{lookup}__icontains": value})
+        elif kind in (PropertyType.NUMBER, PropertyType.DATE):
+            if kind == PropertyType.NUMBER:
+                try:
+                    value = float(str(value).replace(",", "."))
+                except ValueError:
+                    continue
+            suffix = {"gte": "__gte", "lte": "__lte"}.get(op, "")
+            q &= Q(**{f"{lookup}{suffix}": value})
+        elif kind == PropertyType.BOOLEAN:
+            q &= Q(**{lookup: str(value).lower() in {"1", "true", "yes", "on"}})
+        elif kind == PropertyType.MULTI_CHOICE:
+            # The JSON array text contains the quoted choice on every database.
+            q &= Q(**{f"{lookup}__icontains": f'"{value}"'})
+        else:
+            q &= Q(**{lookup: str(value)})
+    return q
+
+
+@dataclass
+class ClientFilters:
+    search: str = ""
+    manager: Any = None
+    status: Any = None
+    kind: str = ""
+    tag: Any = None
+    source: Any = None
+    department: Any = None
+    is_confidential: bool | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+def client_list(*, actor: User, filters: ClientFilters | None = None,
+                trashed: bool = False) -> QuerySet[Client]:
+    """Clients visible to ``actor`` matching ``filters``, ready for a list page."""
+    filters = filters or ClientFilters()
+    qs = access.visible_to(actor, Client, include_trashed=trashed)
+    if trashed:
+        qs = qs.filter(deleted_at__isnull=False)
+    if filters.search:
+        qs = qs.filter(_search_q(filters.search, owner="client"))
+    if filters.manager == "none":
+        qs = qs.filter(manager__isnull=True)
+    elif filters.manager:
+        qs = qs.filter(manager_id=filters.manager)
+    if filters.status:
+        qs = qs.filter(status_id=filters.status)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.tag:
+        qs = qs.filter(pk__in=Client.tags.through.objects.filter(tag_id=filters.tag)
+                       .values("client_id"))
+    if filters.source:
+        qs = qs.filter(source_id=filters.source)
+    if filters.department:
+        qs = qs.filter(department_id=filters.department)
+    if filters.is_confidential is not None:
+        qs = qs.filter(is_confidential=filters.is_confidential)
+    if filters.properties:
+        qs = qs.filter(_property_q(property_definitions(PropertyTarget.CLIENT), filters.properties))
+    return qs.select_related("status", "manager")
+
+
+def client_list_page_rows(clients: list[Client], *, actor: User) -> list[Client]:
+    """Attach the first phone and e-mail to each client of a page (two queries), masked
+    for confidential clients the actor may not see."""
+    from .access import can_see_details
+
+    ids = [c.pk for c in clients]
+    first: dict[tuple[Any, str], str] = {}
+    for point in ContactPoint.objects.filter(
+        client_id__in=ids, channel__in=[ChannelKind.PHONE, ChannelKind.EMAIL]
+    ).order_by("position").only("client_id", "channel", "value"):
+        first.setdefault((point.client_id, point.channel), point.value)
+    for client in clients:
+        visible = can_see_details(actor, client)
+        client.masked = not visible
+        client.first_phone = first.get((client.pk, ChannelKind.PHONE), "") if visible else ""
+        client.first_email = first.get((client.pk, ChannelKind.EMAIL), "") if visible else ""
+    return clients
+
+
+def client_get(*, actor: User, pk: Any, include_trashed: bool = False) -> Client:
+    qs = Client.objects.select_related("status", "manager", "source", "department",
+                                       "created_by").prefetch_related(
+        "tags",
+        Prefetch("contact_points", queryset=ContactPoint.objects.order_by("channel", "position")),
+        "addresses",
+    )
+    return access.get_visible_or_404(actor, Client, pk, queryset=qs,
+                                     include_trashed=include_trashed)
+
+
+def client_contacts(*, actor: User, client: Client) -> QuerySet[ContactRole]:
+    return (ContactRole.objects.filter(client=client, contact__deleted_at__isnull=True)
+            .select_related("contact")
+            .prefetch_related(Prefetch("contact__contact_points",
+                                       queryset=ContactPoint.objects.order_by("position")))
+            .order_by("-is_primary", "contact__search_name"))
+
+
+def client_relations(*, actor: User, client: Client) -> list[dict[str, Any]]:
+    """Relations to and from ``client`` whose other side ``actor`` can see."""
+    visible = access.visible_to(actor, Client).values("pk")
+    rows = []
+    for rel in (ClientRelation.objects.filter(from_client=client, to_client__in=visible)
+                .select_related("type", "to_client")):
+        rows.append({"relation": rel, "label": rel.type.name, "other": rel.to_client})
+    for rel in (ClientRelation.objects.filter(to_client=client, from_client__in=visible)
+                .select_related("type", "from_client")):
+        rows.append({"relation": rel, "label": rel.type.reverse_name or rel.type.name,
+                     "other": rel.from_client})
+    return rows
+
+
+def status_timeline(*, client: Client) -> QuerySet[StatusChange]:
+    return client.status_changes.select_related("old_status", "new_status", "changed_by")
+
+
+def record_attachments(*, actor: User, record: Any) -> QuerySet[Attachment]:
+    return (Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk),
+        deleted_at__isnull=True).prefetch_related("versions__uploaded_by"))
+
+
+# --- history --------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    at: Any
+    user: Any
+    action: str
+    changes: list[tuple[str, str, str]]
+    subject: str = ""
+
+
+_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _entries_from(records: list[Any], *, subject_of, hidden: set[str]) -> list[HistoryEntry]:
+    entries = []
+    for record in records:
+        changes: list[tuple[str, str, str]] = []
+        if record.history_type == "~" and record.prev_record is not None:
+            delta = record.diff_against(record.prev_record)
+            for change in delta.changes:
+                if change.field in hidden:
+                    continue
+                label = str(record.instance._meta.get_field(change.field).verbose_name)
+                changes.append((label, _display(record, change.field, change.old),
+                                _display(record, change.field, change.new)))
+            if not changes:
+                continue
+        entries.append(HistoryEntry(at=record.history_date, user=record.history_user,
+                                    action=_ACTIONS[record.history_type], changes=changes,
+                                    subject=subject_of(record)))
+    return entries
+
+
+def _display(record: Any, field_name: str, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    model_field = record.instance._meta.get_field(field_name)
+    if model_field.is_relation and model_field.related_model is not None:
+        obj = model_field.related_model._default_manager.filter(pk=value).first()
+        return str(obj) if obj else str(value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        from django.utils.translation import gettext
+
+        return gettext("Yes") if value else gettext("No")
+    return str(value)
+
+
+def client_history(*, actor: User, client: Client, limit: int = 200) -> list[HistoryEntry]:
+    """Who changed what and when, for the client and its contact details, newest first.
+    Contact details of a confidential client stay hidden from those who may not see them."""
+    from django.utils.translation import gettext
+
+    from .access import can_see_details
+
+    details_visible = can_see_details(actor, client)
+    hidden = {"history_user", "properties"} if not details_visible else {"history_user"}
+    entries = _entries_from(
+        list(client.history.select_related("history_user").order_by("-history_date")[:limit]),
+        subject_of=lambda r: "", hidden=hidden)
+    if details_visible:
+        point_history = ContactPoint.history.filter(client_id=client.pk).select_related(
+            "history_user").order_by("-history_date")[:limit]
+        entries += _entries_from(
+            list(point_history), hidden={"normalized", "position"},
+            subject_of=lambda r: f"{r.get_channel_display()}: {r.value}")
+        address_history = Address.history.filter(client_id=client.pk).select_related(
+            "history_user").order_by("-history_date")[:limit]
+        entries += _entries_from(list(address_history), hidden=set(),
+                                 subject_of=lambda r: f"{gettext('Address')}: {r.instance}")
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def contact_history(*, actor: User, contact: ContactPerson, limit: int = 200) -> list[HistoryEntry]:
+    entries = _entries_from(
+        list(contact.history.select_related("history_user").order_by("-history_date")[:limit]),
+        subject_of=lambda r: "", hidden={"history_user"})
+    entries += _entries_from(
+        list(ContactPoint.history.filter(contact_id=contact.pk).select_related("history_user")
+             .order_by("-history_date")[:limit]),
+        hidden={"normalized", "position"},
+        subject_of=lambda r: f"{r.get_channel_display()}: {r.value}")
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+# --- contacts -------------------------------------------------------------------------
+
+
+def contact_list(*, actor: User, search: str = "", client: Any = None,
+                 properties: dict[str, Any] | None = None) -> QuerySet[ContactPerson]:
+    qs = access.visible_to(actor, ContactPerson)
+    if search:
+        qs = qs.filter(_search_q(search, owner="contact"))
+    if client:
+        qs = qs.filter(pk__in=ContactRole.objects.filter(client_id=client).values("contact_id"))
+    if properties:
+        qs = qs.filter(_property_q(property_definitions(PropertyTarget.CONTACT), properties))
+    return qs
+
+
+def contact_get(*, actor: User, pk: Any) -> ContactPerson:
+    qs = ContactPerson.objects.prefetch_related(
+        Prefetch("contact_points", queryset=ContactPoint.objects.order_by("channel", "position")),
+        Prefetch("roles", queryset=ContactRole.objects.select_related("client")),
+        "addresses",
+    )
+    return access.get_visible_or_404(actor, ContactPerson, pk, queryset=qs)
+
+
+# --- reference lists ------------------------------------------------------------------
+
+
+def property_definitions(target: str) -> dict[str, PropertyDefinition]:
+    return {d.code: d for d in PropertyDefinition.objects.filter(target=target, is_active=True)}
+
+
+def statuses() -> QuerySet[RelationshipStatus]:
+    return RelationshipStatus.objects.filter(is_active=True)
+
+
+# --- duplicates -----------------------------------------------------------------------
+
+_LEGAL_FORMS = re.compile(
+    r"\b(ооо|оао|зао|пао|ао|ип|тоо|llc|ltd|limited|inc|corp|gmbh|ag|s\.?a\.?|sp\.? z o\.?o\.?|"
+    r"spółka z o\.?o\.?|plc|bv|oy|ab)\b\.?", re.IGNORECASE)
+_QUOTES = re.compile(r"[\"'«»“”„]")
+
+
+def name_key(name: str) -> str:
+    """A client name without legal form, quotes and case: the similar-name key."""
+    text = _QUOTES.sub(" ", normalize.normalize_name(name))
+    text = _LEGAL_FORMS.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class DuplicateCandidate:
+    client: Client
+    reasons: list[str]
+    score: int
+
+
+def likely_duplicates(*, actor: User, name: str = "", tax_id: str = "", phones: list[str] = (),
+                      emails: list[str] = (), exclude: Any = None,
+                      limit: int = 5) -> list[DuplicateCandidate]:
+    """Visible clients that look like the one being entered, answered from indexes."""
+    from django.utils.translation import gettext
+
+    found: dict[Any, DuplicateCandidate] = {}
+    visible = access.visible_to(actor, Client).select_related("manager", "status")
+    if exclude:
+        visible = visible.exclude(pk=exclude)
+
+    def add(client: Client, reason: str, score: int) -> None:
+        cand = found.setdefault(client.pk, DuplicateCandidate(client, [], 0))
+        if reason not in cand.reasons:
+            cand.reasons.append(reason)
+        cand.score = max(cand.score, score)
+
+    compact = normalize.normalize_tax_id(tax_id)
+    if len(compact) >= 8:
+        for client in visible.filter(tax_id=compact)[:limit]:
+            add(client, gettext("same tax id"), 100)
+    phone_keys = [k for k in (normalize.phone_search_key(p) for p in phones if p) if k]
+    email_keys = []
+    for email in emails:
+        try:
+            email_keys.append(normalize.normalize_email(email))
+        except Exception:  # noqa: BLE001, S112  (an unfinished address is not a match)
+            continue
+    for channel, keys, reason in ((ChannelKind.PHONE, phone_keys, gettext("same phone")),
+                                  (ChannelKind.EMAIL, email_keys, gettext("same e-mail"))):
+        if keys:
+            ids = ContactPoint.objects.filter(channel=channel, normalized__in=keys,
+                                              client__isnull=False).values("client_id")
+            for client in visible.filter(pk__in=ids)[:limit]:
+                add(client, reason, 95)
+    key = name_key(name)
+    if len(key) >= 3:
+        first_word = key.split(" ")[0]
+        prefix = first_word[: max(3, min(len(first_word), 6))]
+        for client in visible.filter(search_name__contains=prefix)[:200]:
+            score = int(fuzz.token_sort_ratio(key, name_key(client.name)))
+            if score >= 85:
+                add(client, gettext("similar name"), score)
+    return sorted(found.values(), key=lambda c: -c.score)[:limit]
+
+
+# --- dashboard ------------------------------------------------------------------------
+
+
+def dashboard_status_counts(*, actor: User) -> list[dict[str, Any]]:
+    """The actor's own clients (or, for those without own clients, all visible) by status."""
+    qs = access.visible_to(actor, Client)
+    if actor.role in ("manager", "head"):
+        qs = qs.filter(manager=actor)
+    rows = qs.values("status__name", "status__color").annotate(n=Count("id")).order_by(
+        "status__position")
+    return [{"status": r["status__name"] or "—", "color": r["status__color"] or "secondary",
+             "count": r["n"]} for r in rows]
+
+
+def recently_changed_clients(*, actor: User, limit: int = 10) -> QuerySet[Client]:
+    return (access.visible_to(actor, Client).select_related("status", "manager")
+            .order_by("-updated_at")[:limit])

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from rapport.core import views as core_views
+from django.contrib.auth import views as auth_views
+
+urlpatterns = [
+    path("login/", core_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("rapport.web.urls")),
+    path("", include("rapport.core.urls")),
+    path("", include("rapport.parties.urls")),
+    path("api/v1/", include("rapport.api_urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
