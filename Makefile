@@ -32,7 +32,7 @@ install: $(VENV)/.installed rapport/web/static/vendor/.copied
 run: install
 	DEBUG=1 RAPPORT_DEMO=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 RAPPORT_DEMO=1 $(PY) manage.py demo_company
-	DEBUG=1 RAPPORT_DEMO=1 PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+	DEBUG=1 RAPPORT_DEMO=1 RAPPORT_PORT=$(PORT) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 demo: install
 	DEBUG=1 RAPPORT_DEMO=1 $(PY) manage.py migrate --no-input

@@ -273,3 +273,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Default schedules; users edit them (and add their own) in django-celery-beat's admin.
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-api-tokens": {"task": "core.purge_expired_api_tokens", "schedule": 6 * 3600},
+}

@@ -233,6 +233,7 @@ def record_trash(*, actor: User, record: Any) -> None:
     record.deleted_at = timezone.now()
     record.deleted_by = actor
     record.updated_at = record.deleted_at
+    record._history_user = actor
     record._change_reason = "trash"
     record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
 
@@ -245,6 +246,7 @@ def record_restore(*, actor: User, record: Any) -> None:
     record.deleted_at = None
     record.deleted_by = None
     record.updated_at = timezone.now()
+    record._history_user = actor
     record._change_reason = "restore"
     record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
 
@@ -258,7 +260,12 @@ def record_purge(*, actor: User, record: Any) -> None:
         raise ValidationError(_("Only records in the trash can be purged."))
     audit_record(event=AuditEvent.PURGE, actor=actor, model=record._meta.label,
                  record=str(record.pk), name=str(record))
-    Attachment.objects.filter(
+    attachments = Attachment.objects.filter(
         content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk)
-    ).delete()
+    )
+    files = list(AttachmentVersion.objects.filter(attachment__in=attachments)
+                 .values_list("file", flat=True))
+    attachments.delete()
+    transaction.on_commit(lambda: _delete_stored_files(files))
+    record._history_user = actor
     record.delete()
