@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from rapport.core import views as core_views
-from django.contrib.auth import views as auth_views
 
 urlpatterns = [
     path("login/", core_views.LoginView.as_view(), name="login"),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -90,8 +90,6 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     position = models.CharField(_("position"), max_length=200, blank=True)
 
-    objects = UserManager()
-
     class Meta:
         ordering = ["last_name", "first_name", "username"]
         verbose_name = _("user")
@@ -128,6 +126,9 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
 
 class TrashQuerySet(models.QuerySet):
@@ -252,8 +253,12 @@ class AttachmentVersion(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [
-            models.UniqueConstraint(fields=["attachment", "number"], name="attachment_version_unique")
+            models.UniqueConstraint(fields=["attachment", "number"],
+                                    name="attachment_version_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} v{self.number}"
 
 
 class AuditEvent(models.TextChoices):
@@ -282,3 +287,6 @@ class AuditLog(models.Model):
         ordering = ["-at"]
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.event} {self.username}"

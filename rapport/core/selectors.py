@@ -9,7 +9,14 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from . import access
-from .models import Attachment, AttachmentVersion, AuditLog, Department, User
+from .models import (
+    Attachment,
+    AttachmentVersion,
+    AuditLog,
+    Department,
+    PropertyDefinition,
+    User,
+)
 
 
 def user_directory(*, actor: User) -> QuerySet[User]:
@@ -42,13 +49,15 @@ def attachment_get(*, actor: User, pk: Any) -> Attachment:
     except (Attachment.DoesNotExist, ValueError, Exception) as exc:
         raise Http404 from exc
     model = attachment.content_type.model_class()
-    if model is None:
+    if model is None or not access.has_rule(model):
         raise Http404
     access.get_visible_or_404(actor, model, attachment.object_id)
     return attachment
 
 
-def attachment_version_get(*, actor: User, attachment_pk: Any, version_pk: Any) -> AttachmentVersion:
+def attachment_version_get(
+    *, actor: User, attachment_pk: Any, version_pk: Any,
+) -> AttachmentVersion:
     attachment = attachment_get(actor=actor, pk=attachment_pk)
     try:
         return attachment.versions.get(pk=version_pk)
@@ -68,3 +77,91 @@ def trash_items(*, actor: User) -> list[dict[str, Any]]:
         rows += [{"record": r, "model": model._meta.verbose_name, "ct": ct.pk} for r in qs]
     rows.sort(key=lambda r: r["record"].deleted_at, reverse=True)
     return rows
+
+
+# --- pages of core --------------------------------------------------------------------
+
+
+def _model_for_content_type(content_type_id: int) -> type[Any]:
+    """The model behind a content type id, if the access layer knows it; 404 otherwise."""
+    try:
+        content_type = ContentType.objects.get_for_id(content_type_id)
+    except ContentType.DoesNotExist as exc:
+        raise Http404 from exc
+    model = content_type.model_class()
+    if model is None or not access.has_rule(model):
+        raise Http404
+    return model
+
+
+def record_for_attachments(*, actor: User, content_type_id: int, object_id: str) -> Any:
+    """The record (of any registered model) whose files ``actor`` wants; 404 if out of scope."""
+    model = _model_for_content_type(content_type_id)
+    return access.get_visible_or_404(actor, model, object_id)
+
+
+def attachments_for(*, actor: User, record: Any) -> list[Attachment]:
+    """Live files of a record the actor can see, each with ``version_list`` (newest first)."""
+    from django.db.models import Prefetch
+
+    access.get_visible_or_404(actor, type(record), record.pk)
+    return list(
+        Attachment.objects.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk),
+            deleted_at__isnull=True,
+        ).select_related("created_by").prefetch_related(Prefetch(
+            "versions", to_attr="version_list",
+            queryset=AttachmentVersion.objects.select_related("uploaded_by").order_by("-number"),
+        )).order_by("name", "id")
+    )
+
+
+def trash_record_get(*, actor: User, content_type_id: int, object_id: str) -> Any:
+    """A record in the trash that ``actor`` can see; 404 otherwise."""
+    model = _model_for_content_type(content_type_id)
+    if not any(f.name == "deleted_at" for f in model._meta.concrete_fields):
+        raise Http404
+    record = access.get_visible_or_404(actor, model, object_id, include_trashed=True)
+    if record.deleted_at is None:
+        raise Http404
+    return record
+
+
+def audit_log_page(
+    *, actor: User, event: str = "", before: int | None = None, size: int = 50,
+) -> tuple[list[AuditLog], int | None]:
+    """One page of the audit log, newest first, by keyset on id; answers (rows, next key)."""
+    qs = audit_log(actor=actor, event=event).order_by("-id")
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def department_tree(*, actor: User) -> list[tuple[int, Department]]:
+    """Every department as (depth, department), parents before their children."""
+    children: dict[Any, list[Department]] = {}
+    for dep in Department.objects.select_related("parent", "organisation").order_by("name"):
+        children.setdefault(dep.parent_id, []).append(dep)
+    result: list[tuple[int, Department]] = []
+    seen: set[Any] = set()
+
+    def walk(parent_id: Any, depth: int) -> None:
+        for dep in children.get(parent_id, ()):
+            if dep.pk in seen:
+                continue
+            seen.add(dep.pk)
+            result.append((depth, dep))
+            walk(dep.pk, depth + 1)
+
+    walk(None, 0)
+    return result
+
+
+def property_definitions_admin(*, actor: User) -> QuerySet[PropertyDefinition]:
+    """Every property definition (active or not), for administrators."""
+    if not actor.is_administrator:
+        return PropertyDefinition.objects.none()
+    return PropertyDefinition.objects.order_by("target", "-is_active", "position", "label")

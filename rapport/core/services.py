@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access
+from .history import delete_as, mark_actor
 from .models import (
     ApiToken,
     Attachment,
@@ -25,6 +26,9 @@ from .models import (
     AuditLog,
     Department,
     Organisation,
+    PropertyDefinition,
+    PropertyTarget,
+    PropertyType,
     ReadScope,
     Role,
     User,
@@ -98,7 +102,8 @@ def user_update(*, actor: User, user: User, **fields: Any) -> User:
     user.full_clean(exclude=["password"])
     user.save()
     after = {f: getattr(user, f) for f in _PERMISSION_FIELDS}
-    changed = {f: [str(before[f]), str(after[f])] for f in _PERMISSION_FIELDS if before[f] != after[f]}
+    changed = {f: [str(before[f]), str(after[f])]
+               for f in _PERMISSION_FIELDS if before[f] != after[f]}
     if changed:
         audit_record(event=AuditEvent.PERMISSION_CHANGE, actor=actor, user=str(user.pk),
                      username_changed=user.username, change=changed)
@@ -176,8 +181,8 @@ def _check_upload(upload: UploadedFile) -> None:
         raise ValidationError({"file": [_("The file is empty.")]})
 
 
-def _require_edit(actor: User, record: models.Model) -> None:
-    if not access.can_edit(actor, record):
+def _require_edit(actor: User, record: models.Model | None) -> None:
+    if record is None or not access.can_edit(actor, record):
         raise PermissionDenied(_("You may not change this record."))
 
 
@@ -233,7 +238,7 @@ def record_trash(*, actor: User, record: Any) -> None:
     record.deleted_at = timezone.now()
     record.deleted_by = actor
     record.updated_at = record.deleted_at
-    record._history_user = actor
+    mark_actor(record, actor)
     record._change_reason = "trash"
     record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
 
@@ -246,7 +251,7 @@ def record_restore(*, actor: User, record: Any) -> None:
     record.deleted_at = None
     record.deleted_by = None
     record.updated_at = timezone.now()
-    record._history_user = actor
+    mark_actor(record, actor)
     record._change_reason = "restore"
     record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
 
@@ -267,5 +272,137 @@ def record_purge(*, actor: User, record: Any) -> None:
                  .values_list("file", flat=True))
     attachments.delete()
     transaction.on_commit(lambda: _delete_stored_files(files))
-    record._history_user = actor
-    record.delete()
+    delete_as(actor, record)
+
+
+def _delete_stored_files(names: list[str]) -> None:
+    """Remove purged files from storage (after commit: a rollback keeps them)."""
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        if name:
+            default_storage.delete(name)
+
+
+# --- user-defined properties ----------------------------------------------------------
+
+# Models that hold property values in their ``properties`` JSON, by target. Named by label
+# so that core does not import the apps above it.
+PROPERTY_HOLDERS: dict[str, tuple[str, ...]] = {
+    PropertyTarget.CLIENT: ("parties.Client",),
+    PropertyTarget.CONTACT: ("parties.ContactPerson",),
+}
+_CHOICE_TYPES = (PropertyType.CHOICE, PropertyType.MULTI_CHOICE)
+
+
+def _require_property_admin(actor: User) -> None:
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only an administrator may manage properties."))
+
+
+def property_in_use(*, target: str, code: str) -> bool:
+    """Whether any record (trashed ones included) holds a value for ``code``."""
+    from django.apps import apps
+
+    for label in PROPERTY_HOLDERS.get(target, ()):
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        if model._base_manager.filter(properties__has_key=code).exists():
+            return True
+    return False
+
+
+def _clean_choices(type_: str, choices: list[str] | None) -> list[str]:
+    if type_ not in _CHOICE_TYPES:
+        return []
+    cleaned: list[str] = []
+    for item in choices or []:
+        text = str(item).strip()
+        if text and text not in cleaned:
+            cleaned.append(text)
+    if not cleaned:
+        raise ValidationError({"choices": [_("List at least one choice for this type.")]})
+    if any(len(c) > 200 for c in cleaned):
+        raise ValidationError({"choices": [_("A choice may have at most 200 characters.")]})
+    return cleaned
+
+
+def _check_code(*, target: str, code: str, exclude_pk: Any = None) -> None:
+    from django.core.validators import validate_slug
+
+    try:
+        validate_slug(code)
+    except ValidationError as exc:
+        raise ValidationError({"code": [_(
+            "Use only letters, digits, hyphens and underscores in the code.")]}) from exc
+    others = PropertyDefinition.objects.filter(target=target, code=code)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise ValidationError({"code": [
+            _("A property with the code “%(code)s” already exists.") % {"code": code}]})
+
+
+@transaction.atomic
+def property_create(
+    *, actor: User, target: str, code: str, label: str, type: str,
+    choices: list[str] | None = None, is_required: bool = False, is_sensitive: bool = False,
+    position: int = 0,
+) -> PropertyDefinition:
+    """A new user-defined property of clients or contact persons (administrators only)."""
+    _require_property_admin(actor)
+    if target not in PropertyTarget.values:
+        raise ValidationError({"target": [_("Unknown target.")]})
+    if type not in PropertyType.values:
+        raise ValidationError({"type": [_("Unknown property type.")]})
+    code = (code or "").strip()
+    _check_code(target=target, code=code)
+    definition = PropertyDefinition(
+        target=target, code=code, label=(label or "").strip(), type=type,
+        choices=_clean_choices(type, choices), is_required=is_required,
+        is_sensitive=is_sensitive, position=position,
+    )
+    definition.full_clean()
+    definition.save()
+    return definition
+
+
+_PROPERTY_FIELDS = ("code", "label", "type", "choices", "is_required", "is_sensitive",
+                    "position", "is_active")
+
+
+@transaction.atomic
+def property_update(*, actor: User, definition: PropertyDefinition,
+                    **fields: Any) -> PropertyDefinition:
+    """Change a property definition; its type and code stay fixed while values exist."""
+    _require_property_admin(actor)
+    unknown = set(fields) - set(_PROPERTY_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    definition = PropertyDefinition.objects.select_for_update().get(pk=definition.pk)
+    new_type = fields.get("type", definition.type)
+    new_code = (fields.get("code", definition.code) or "").strip()
+    if new_type not in PropertyType.values:
+        raise ValidationError({"type": [_("Unknown property type.")]})
+    type_changed, code_changed = new_type != definition.type, new_code != definition.code
+    if (type_changed or code_changed) and property_in_use(target=definition.target,
+                                                          code=definition.code):
+        field = "type" if type_changed else "code"
+        raise ValidationError({field: [_(
+            "This property already has values on records; its type and code cannot change. "
+            "Create a new property instead.")]})
+    if code_changed:
+        _check_code(target=definition.target, code=new_code, exclude_pk=definition.pk)
+    definition.code, definition.type = new_code, new_type
+    definition.choices = _clean_choices(
+        new_type, fields.get("choices", definition.choices))
+    for name in ("label", "is_required", "is_sensitive", "position", "is_active"):
+        if name in fields:
+            setattr(definition, name, fields[name])
+    definition.label = (definition.label or "").strip()
+    definition.full_clean()
+    definition.save()
+    return definition

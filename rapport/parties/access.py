@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from rapport.core import access
 from rapport.core.models import User
 
-from .models import Client, ClientShare, ContactPerson
+from .models import Client, ClientShare, ContactPerson, ContactRole
 
 
 def client_scope(actor: User) -> Q | None:
@@ -33,8 +33,7 @@ def _contacts_visible(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs
     visible_clients = Client.objects.filter(scope, deleted_at__isnull=True).values("pk")
     return qs.filter(
-        Q(pk__in=ContactPerson.clients.through.objects.filter(
-            client_id__in=visible_clients).values("contact_id"))
+        Q(pk__in=ContactRole.objects.filter(client_id__in=visible_clients).values("contact_id"))
         | Q(created_by=actor.pk, roles__isnull=True)
     )
 

@@ -132,7 +132,12 @@ class ClientShare(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "client"], name="client_share_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client"], name="client_share_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} → {self.user}"
 
 
 class ContactPerson(BusinessRecord):
@@ -179,6 +184,9 @@ class ContactRole(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact", "client"], name="contact_role_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} @ {self.client}"
 
 
 class ChannelKind(models.TextChoices):
@@ -268,6 +276,9 @@ class ClientRelation(models.Model):
                                    name="client_relation_not_self"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.from_client} — {self.type} — {self.to_client}"
+
 
 class StatusChange(models.Model):
     """The relationship-status timeline of a client."""
@@ -286,6 +297,9 @@ class StatusChange(models.Model):
         ordering = ["-changed_at"]
         indexes = [models.Index(fields=["client", "-changed_at"], name="statuschange_client_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.client}: {self.old_status} → {self.new_status}"
+
 
 class SavedFilter(models.Model):
     """A user's named client-list filter (the query string of the list)."""
@@ -301,3 +315,6 @@ class SavedFilter(models.Model):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["user", "list_name", "name"],
                                                name="saved_filter_unique")]
+
+    def __str__(self) -> str:
+        return self.name

