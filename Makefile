@@ -65,8 +65,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 messages: install
-	cd rapport && ../$(PY) ../manage.py makemessages -l ru -l pl --no-obsolete --ignore "*/static/vendor/*"
-	cd rapport && ../$(PY) ../manage.py compilemessages
+	mkdir -p rapport/locale
+	RAPPORT_TESTING=1 $(PY) manage.py makemessages -l ru -l pl --no-obsolete \
+	  --ignore ".venv/*" --ignore "node_modules/*" --ignore "var/*" --ignore "bench/*" --ignore "*/tests/*"
+	RAPPORT_TESTING=1 $(PY) manage.py compilemessages --ignore ".venv/*" --ignore "node_modules/*"
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=crm.example.com \

@@ -1,7 +1,23 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+"""``/api/v1/``: the REST API (token auth, cursor pagination, problem details)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from rapport.core.api import ApiDocsView, PropertyDefinitionViewSet, TokenView, UserViewSet
+from rapport.parties.api import ClientViewSet, ContactViewSet
+
+app_name = "api"
+
+router = SimpleRouter(use_regex_path=False)
+router.register("users", UserViewSet, basename="user")
+router.register("properties", PropertyDefinitionViewSet, basename="property")
+router.register("clients", ClientViewSet, basename="client")
+router.register("contacts", ContactViewSet, basename="contact")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
 ]

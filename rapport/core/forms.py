@@ -7,6 +7,7 @@ from functools import cache
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,10 @@ class ProfileForm(BootstrapMixin, forms.Form):
         label=_("Time zone"), choices=time_zone_choices,
         widget=forms.Select(attrs={"data-tomselect": ""}),
     )
+
+
+class PasswordChangeForm(BootstrapMixin, auth_forms.PasswordChangeForm):
+    pass
 
 
 class UserForm(BootstrapMixin, forms.Form):

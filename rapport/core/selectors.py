@@ -165,3 +165,38 @@ def property_definitions_admin(*, actor: User) -> QuerySet[PropertyDefinition]:
     if not actor.is_administrator:
         return PropertyDefinition.objects.none()
     return PropertyDefinition.objects.order_by("target", "-is_active", "position", "label")
+
+
+# Models that hold property values in their ``properties`` JSON, by target. Named by label
+# so that core does not import the apps above it.
+PROPERTY_HOLDERS: dict[str, tuple[str, ...]] = {
+    "client": ("parties.Client",),
+    "contact": ("parties.ContactPerson",),
+}
+
+
+def property_in_use(*, target: str, code: str) -> bool:
+    """Whether any record (trashed ones included) holds a value for ``code``."""
+    from django.apps import apps
+
+    for label in PROPERTY_HOLDERS.get(target, ()):
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        if model._base_manager.filter(properties__has_key=code).exists():
+            return True
+    return False
+
+
+def property_definition_list(
+    *, actor: User, target: str = "", is_active: bool | None = None,
+) -> QuerySet[PropertyDefinition]:
+    """Property definitions for the API: every signed-in user reads them (the forms and
+    filters need them); inactive ones are included unless ``is_active`` says otherwise."""
+    qs = PropertyDefinition.objects.all()
+    if target:
+        qs = qs.filter(target=target)
+    if is_active is not None:
+        qs = qs.filter(is_active=is_active)
+    return qs

@@ -16,7 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access
+from . import access, selectors
 from .history import delete_as, mark_actor
 from .models import (
     ApiToken,
@@ -286,32 +286,12 @@ def _delete_stored_files(names: list[str]) -> None:
 
 # --- user-defined properties ----------------------------------------------------------
 
-# Models that hold property values in their ``properties`` JSON, by target. Named by label
-# so that core does not import the apps above it.
-PROPERTY_HOLDERS: dict[str, tuple[str, ...]] = {
-    PropertyTarget.CLIENT: ("parties.Client",),
-    PropertyTarget.CONTACT: ("parties.ContactPerson",),
-}
 _CHOICE_TYPES = (PropertyType.CHOICE, PropertyType.MULTI_CHOICE)
 
 
 def _require_property_admin(actor: User) -> None:
     if not actor.is_administrator:
         raise PermissionDenied(_("Only an administrator may manage properties."))
-
-
-def property_in_use(*, target: str, code: str) -> bool:
-    """Whether any record (trashed ones included) holds a value for ``code``."""
-    from django.apps import apps
-
-    for label in PROPERTY_HOLDERS.get(target, ()):
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
-        if model._base_manager.filter(properties__has_key=code).exists():
-            return True
-    return False
 
 
 def _clean_choices(type_: str, choices: list[str] | None) -> list[str]:
@@ -388,8 +368,8 @@ def property_update(*, actor: User, definition: PropertyDefinition,
     if new_type not in PropertyType.values:
         raise ValidationError({"type": [_("Unknown property type.")]})
     type_changed, code_changed = new_type != definition.type, new_code != definition.code
-    if (type_changed or code_changed) and property_in_use(target=definition.target,
-                                                          code=definition.code):
+    if (type_changed or code_changed) and selectors.property_in_use(
+            target=definition.target, code=definition.code):
         field = "type" if type_changed else "code"
         raise ValidationError({field: [_(
             "This property already has values on records; its type and code cannot change. "

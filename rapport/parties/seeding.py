@@ -411,19 +411,21 @@ class Generator:
         client = Client(
             id=new_id(), kind=kind, name=name, search_name=normalize.normalize_name(name),
             legal_name=legal_name, tax_id=tax_id, legal_form=legal_form,
-            source=rng.choice(ref.sources) if ref.sources and rng.random() < 0.8 else None,
-            status=status, manager=manager, department_id=manager.department_id,
+            source_id=rng.choice(ref.sources).pk if ref.sources and rng.random() < 0.8 else None,
+            status_id=status.pk if status else None, manager_id=manager.pk,
+            department_id=manager.department_id,
             is_confidential=rng.random() < 0.03, notes="",
             properties=_property_values(rng, ref.client_properties, ref.managers),
-            created_at=created, updated_at=updated, created_by=ref.author or manager,
+            created_at=created, updated_at=updated, created_by_id=(ref.author or manager).pk,
         )
         out.clients.append(client)
         if ref.tags:
             for tag in rng.sample(ref.tags, k=rng.choices((0, 1, 2), weights=(40, 45, 15))[0]):
                 out.tag_links.append(self.tag_through(client_id=client.pk, tag_id=tag.pk))
         out.status_changes.append(StatusChange(
-            id=new_id(), client_id=client.pk, old_status=None, new_status=status,
-            changed_at=created, changed_by=ref.author or manager))
+            id=new_id(), client_id=client.pk, old_status_id=None,
+            new_status_id=client.status_id, changed_at=created,
+            changed_by_id=client.created_by_id))
         for position, (value, key, kind_) in enumerate(phones):
             out.points.append(ContactPoint(id=new_id(), client_id=client.pk,
                                            channel=ChannelKind.PHONE, type=kind_, value=value,
@@ -460,7 +462,7 @@ class Generator:
                           if rng.random() < 0.3 else None),
                 preferred_channel=rng.choice(["", "", "phone", "email"]),
                 properties=_property_values(rng, self.ref.contact_properties, self.ref.managers),
-                created_at=created, updated_at=created, created_by=client.created_by,
+                created_at=created, updated_at=created, created_by_id=client.created_by_id,
             )
             out.contacts.append(contact)
             out.roles.append(ContactRole(

@@ -38,8 +38,11 @@ def _search_q(text: str, *, owner: str) -> Q:
     points = ContactPoint.objects
     key = normalize.phone_search_key(text)
     if key:
-        return Q(pk__in=points.filter(channel=ChannelKind.PHONE, normalized=key)
-                 .values(f"{owner}_id")) | Q(tax_id=normalize.normalize_tax_id(text))
+        by_phone = Q(pk__in=points.filter(channel=ChannelKind.PHONE, normalized=key)
+                     .values(f"{owner}_id"))
+        if owner != "client":  # contact persons have no tax id
+            return by_phone
+        return by_phone | Q(tax_id=normalize.normalize_tax_id(text))
     if "@" in text:
         lowered = text.lower()
         return Q(pk__in=points.filter(channel=ChannelKind.EMAIL, normalized__startswith=lowered)
@@ -272,9 +275,13 @@ def client_history(*, actor: User, client: Client, limit: int = 200) -> list[His
 
 
 def contact_history(*, actor: User, contact: ContactPerson, limit: int = 200) -> list[HistoryEntry]:
+    from .access import can_see_contact_details
+
     entries = _entries_from(
         list(contact.history.select_related("history_user").order_by("-history_date")[:limit]),
         subject_of=lambda r: "", hidden={"history_user"})
+    if not can_see_contact_details(actor, contact):
+        return entries
     entries += _entries_from(
         list(ContactPoint.history.filter(contact_id=contact.pk).select_related("history_user")
              .order_by("-history_date")[:limit]),
@@ -305,7 +312,9 @@ def contact_get(*, actor: User, pk: Any) -> ContactPerson:
         Prefetch("roles", queryset=ContactRole.objects.select_related("client")),
         "addresses",
     )
-    return access.get_visible_or_404(actor, ContactPerson, pk, queryset=qs)
+    # distinct(): the visibility rule ORs in a join on roles, which repeats a contact
+    # person linked to several clients.
+    return access.get_visible_or_404(actor, ContactPerson, pk, queryset=qs.distinct())
 
 
 # --- reference lists ------------------------------------------------------------------
@@ -404,3 +413,87 @@ def dashboard_status_counts(*, actor: User) -> list[dict[str, Any]]:
 def recently_changed_clients(*, actor: User, limit: int = 10) -> QuerySet[Client]:
     return (access.visible_to(actor, Client).select_related("status", "manager")
             .order_by("-updated_at")[:limit])
+
+
+# --- browser UI helpers (reference lists, sharing, contact pages) ---------------------
+
+
+def tags() -> QuerySet[Any]:
+    from .models import Tag
+
+    return Tag.objects.all()
+
+
+def sources() -> QuerySet[Any]:
+    from .models import Source
+
+    return Source.objects.all()
+
+
+def relation_types() -> QuerySet[Any]:
+    from .models import RelationType
+
+    return RelationType.objects.all()
+
+
+def assignable_managers(*, actor: User) -> QuerySet[User]:
+    """Active users who may be made responsible for a client (not read-only)."""
+    from rapport.core.models import Role
+
+    return (User.objects.filter(is_active=True).exclude(role=Role.READ_ONLY)
+            .select_related("department"))
+
+
+def saved_filters(*, actor: User, list_name: str = "clients") -> QuerySet[Any]:
+    from .models import SavedFilter
+
+    return SavedFilter.objects.filter(user=actor, list_name=list_name)
+
+
+def client_shares(*, actor: User, client: Client) -> QuerySet[Any]:
+    """Users ``client`` is shared with (only for those who may change the client)."""
+    from .models import ClientShare
+
+    if not access.can_edit(actor, client):
+        return ClientShare.objects.none()
+    return ClientShare.objects.filter(client=client).select_related("user")
+
+
+def contact_card_roles(*, actor: User, contact: ContactPerson) -> tuple[list[ContactRole], bool]:
+    """The contact's places at clients ``actor`` can see, and whether its contact details
+    may be shown (hidden when any linked client is confidential to ``actor``)."""
+    from .access import can_see_contact_details
+
+    roles = list(ContactRole.objects.filter(contact=contact).select_related(
+        "client", "client__manager"))
+    visible = set(access.visible_to(actor, Client).filter(
+        pk__in=[r.client_id for r in roles]).values_list("pk", flat=True))
+    details = can_see_contact_details(actor, contact, [r.client for r in roles])
+    return [r for r in roles if r.client_id in visible], details
+
+
+def contact_list_page_rows(contacts: list[ContactPerson], *, actor: User) -> list[ContactPerson]:
+    """Attach visible client roles, first phone and e-mail to a page of contact persons
+    (three queries), masked where a linked client is confidential to ``actor``."""
+    from .access import can_see_contact_details
+
+    ids = [c.pk for c in contacts]
+    roles: dict[Any, list[ContactRole]] = {}
+    all_roles = list(ContactRole.objects.filter(contact_id__in=ids).select_related("client"))
+    visible = set(access.visible_to(actor, Client).filter(
+        pk__in={r.client_id for r in all_roles}).values_list("pk", flat=True))
+    for role in all_roles:
+        roles.setdefault(role.contact_id, []).append(role)
+    first: dict[tuple[Any, str], str] = {}
+    for point in ContactPoint.objects.filter(
+        contact_id__in=ids, channel__in=[ChannelKind.PHONE, ChannelKind.EMAIL]
+    ).order_by("position").only("contact_id", "channel", "value"):
+        first.setdefault((point.contact_id, point.channel), point.value)
+    for contact in contacts:
+        linked = roles.get(contact.pk, [])
+        shown = can_see_contact_details(actor, contact, [r.client for r in linked])
+        contact.visible_roles = [r for r in linked if r.client_id in visible]
+        contact.masked = not shown
+        contact.first_phone = first.get((contact.pk, ChannelKind.PHONE), "") if shown else ""
+        contact.first_email = first.get((contact.pk, ChannelKind.EMAIL), "") if shown else ""
+    return contacts

@@ -485,3 +485,11 @@ def saved_filter_save(*, actor: User, name: str, query: str,
 
 def saved_filter_delete(*, actor: User, saved_filter_id: Any) -> None:
     SavedFilter.objects.filter(user=actor, pk=saved_filter_id).delete()
+
+
+def can_assign_manager(actor: User) -> bool:
+    """Who may choose a client's manager and department: administrators, directors and
+    heads of department (a manager's own new clients are assigned to that manager)."""
+    from rapport.core.models import Role
+
+    return bool(actor.can_write and (actor.sees_everything or actor.role == Role.HEAD))

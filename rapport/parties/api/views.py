@@ -1,0 +1,235 @@
+"""API endpoints of the client base: clients and contact persons.
+
+Thin views: every queryset comes from the selectors (scoped through core.access) and
+every write goes through one service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from rapport.core.api import AllowListOrderingFilter
+from rapport.core.models import PropertyTarget
+
+from .. import filters, selectors, services
+from ..access import can_see_contact_details, can_see_details
+from ..models import Client, ContactPerson, ContactPoint, ContactRole, Tag
+from .serializers import (
+    CLIENT_MASKED_FIELDS,
+    CONTACT_MASKED_FIELDS,
+    BatchResultSerializer,
+    BatchSerializer,
+    ClientSerializer,
+    ContactSerializer,
+    _sensitive_codes,
+)
+
+_PROPERTY_FILTER_DOC = (
+    "Filter on user-defined properties with `prop_<code>=value` "
+    "(`prop_<code>__gte=` / `__lte=` for numbers and dates)."
+)
+
+
+class _ScopedViewSet(viewsets.GenericViewSet):
+    filter_backends = [AllowListOrderingFilter]
+    ordering = ("search_name", "id")
+    ordering_map = {"name": "search_name", "created_at": "created_at",
+                    "updated_at": "updated_at"}
+    lookup_value_converter = "uuid"
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["actor"] = self.request.user
+        return context
+
+    def _without_masked_fields(self, data: dict[str, Any], *, target: str,
+                               fields: tuple[str, ...]) -> dict[str, Any]:
+        """A caller who may not see a confidential record's details may not overwrite
+        them either: those fields and sensitive properties are dropped from the write."""
+        data = {k: v for k, v in data.items() if k not in fields}
+        if isinstance(data.get("properties"), dict):
+            hidden = _sensitive_codes(self.get_serializer_context(), target)
+            data["properties"] = {k: v for k, v in data["properties"].items()
+                                  if k not in hidden}
+        return data
+
+
+def _replace_properties(existing: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """PUT replaces the property values: codes not given are removed."""
+    return {**dict.fromkeys(existing or {}), **given}
+
+
+# --- clients --------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[filters.ClientListQuery], description=_PROPERTY_FILTER_DOC),
+    create=extend_schema(responses={201: ClientSerializer}),
+    destroy=extend_schema(description="Moves the client to the trash (restorable)."),
+)
+class ClientViewSet(mixins.ListModelMixin, _ScopedViewSet):
+    """Clients (companies and people) within the caller's scope."""
+
+    serializer_class = ClientSerializer
+
+    def get_queryset(self):
+        client_filters, trashed = filters.client_filters(self.request.query_params,
+                                                         actor=self.request.user)
+        return selectors.client_list(
+            actor=self.request.user, filters=client_filters, trashed=trashed,
+        ).prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.only("id")),
+            Prefetch("contact_points",
+                     queryset=ContactPoint.objects.order_by("channel", "position")),
+            "addresses",
+        )
+
+    def _client(self, pk: Any, **kwargs: Any) -> Client:
+        return selectors.client_get(actor=self.request.user, pk=pk, **kwargs)
+
+    def _respond(self, client: Client, status_code: int = status.HTTP_200_OK) -> Response:
+        # Re-read with its prefetches; if the caller has just handed the client out of
+        # their scope, answer what they wrote.
+        try:
+            client = self._client(client.pk, include_trashed=True)
+        except Http404:
+            client._prefetched_objects_cache = {}
+        headers = {}
+        if status_code == status.HTTP_201_CREATED:
+            headers["Location"] = reverse("api:client-detail", kwargs={"pk": client.pk})
+        return Response(self.get_serializer(client).data, status=status_code, headers=headers)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self._client(pk)).data)
+
+    def create(self, request):
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        client = services.client_create(actor=request.user, **form.validated_data)
+        return self._respond(client, status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None, partial=False):
+        client = self._client(pk)
+        form = self.get_serializer(data=request.data, partial=partial)
+        form.is_valid(raise_exception=True)
+        changes = dict(form.validated_data)
+        if not partial and "properties" in changes:
+            changes["properties"] = _replace_properties(client.properties,
+                                                        changes["properties"])
+        if not can_see_details(request.user, client):
+            changes = self._without_masked_fields(changes, target=PropertyTarget.CLIENT,
+                                                  fields=CLIENT_MASKED_FIELDS)
+        client = services.client_update(actor=request.user, client=client, **changes)
+        return self._respond(client)
+
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    def destroy(self, request, pk=None):
+        services.client_trash(actor=request.user, client=self._client(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=ClientSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Take a client out of the trash."""
+        client = self._client(pk, include_trashed=True)
+        services.client_restore(actor=request.user, client=client)
+        return self._respond(client)
+
+    @extend_schema(request=BatchSerializer, responses=BatchResultSerializer)
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        """Apply one action to the selected clients; ids outside the caller's scope are
+        ignored and not counted."""
+        form = BatchSerializer(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        changed = services.clients_batch(
+            actor=request.user, client_ids=form.validated_data["ids"],
+            action=form.validated_data["action"], value=form.validated_data["value"])
+        return Response({"changed": changed})
+
+
+# --- contact persons ------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[filters.ContactListQuery], description=_PROPERTY_FILTER_DOC),
+    create=extend_schema(responses={201: ContactSerializer}),
+    destroy=extend_schema(description="Moves the contact person to the trash."),
+)
+class ContactViewSet(mixins.ListModelMixin, _ScopedViewSet):
+    """Contact persons of the clients within the caller's scope."""
+
+    serializer_class = ContactSerializer
+
+    def get_queryset(self):
+        return selectors.contact_list(
+            actor=self.request.user, **filters.contact_filters(self.request.query_params),
+        ).prefetch_related(
+            Prefetch("contact_points",
+                     queryset=ContactPoint.objects.order_by("channel", "position")),
+            Prefetch("roles", queryset=ContactRole.objects.select_related("client")),
+            "addresses",
+        )
+
+    def get_serializer(self, *args, **kwargs):
+        """Tell the serializer which linked clients the caller may see (one query)."""
+        instance = args[0] if args else kwargs.get("instance")
+        if instance is not None:
+            contacts = instance if isinstance(instance, list) else [instance]
+            client_ids = {r.client_id for c in contacts for r in c.roles.all()}
+            kwargs.setdefault("context", self.get_serializer_context())
+            kwargs["context"]["visible_client_ids"] = set(
+                selectors.client_list(actor=self.request.user)
+                .filter(pk__in=client_ids).values_list("pk", flat=True)) if client_ids else set()
+        return super().get_serializer(*args, **kwargs)
+
+    def _contact(self, pk: Any) -> ContactPerson:
+        return selectors.contact_get(actor=self.request.user, pk=pk)
+
+    def _respond(self, contact: ContactPerson,
+                 status_code: int = status.HTTP_200_OK) -> Response:
+        try:
+            contact = self._contact(contact.pk)
+        except Http404:
+            contact._prefetched_objects_cache = {}
+        return Response(self.get_serializer(contact).data, status=status_code)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self._contact(pk)).data)
+
+    def create(self, request):
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        contact = services.contact_create(actor=request.user, **form.validated_data)
+        return self._respond(contact, status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None, partial=False):
+        contact = self._contact(pk)
+        form = self.get_serializer(data=request.data, partial=partial)
+        form.is_valid(raise_exception=True)
+        changes = dict(form.validated_data)
+        if not partial and "properties" in changes:
+            changes["properties"] = _replace_properties(contact.properties,
+                                                        changes["properties"])
+        if not can_see_contact_details(request.user, contact):
+            changes = self._without_masked_fields(changes, target=PropertyTarget.CONTACT,
+                                                  fields=CONTACT_MASKED_FIELDS)
+        contact = services.contact_update(actor=request.user, contact=contact, **changes)
+        return self._respond(contact)
+
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    def destroy(self, request, pk=None):
+        services.contact_trash(actor=request.user, contact=self._contact(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

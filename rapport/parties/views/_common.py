@@ -1,0 +1,105 @@
+"""Helpers shared by the views of the client base: keyset pagination, property display."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from rapport.core.models import PropertyDefinition
+from rapport.core.properties import format_property_value
+
+PAGE_SIZE = 50
+
+# sort key -> ((field, descending), ...); the last field is unique, so the order is total.
+SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "name": (("search_name", False), ("id", False)),
+    "-updated": (("updated_at", True), ("id", True)),
+    # ids are UUIDv7: their order is the order of creation, served by the primary key.
+    "-created": (("id", True),),
+    "created": (("id", False),),
+}
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_cursor: str
+    is_first: bool
+
+
+def _encode(values: list[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, dt.datetime) else str(v) for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, fields: tuple[tuple[str, bool], ...]) -> list[Any] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(fields):
+            return None
+        parsed: list[Any] = []
+        for (name, _desc), value in zip(fields, values, strict=True):
+            if name == "id":
+                parsed.append(uuid.UUID(str(value)))
+            elif name.endswith("_at"):
+                parsed.append(dt.datetime.fromisoformat(str(value)))
+            else:
+                parsed.append(str(value))
+        return parsed
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return None
+
+
+def _after(fields: tuple[tuple[str, bool], ...], values: list[Any]) -> Q:
+    """Rows strictly after ``values`` in the order of ``fields`` (a keyset condition)."""
+    condition = Q()
+    for index in range(len(fields) - 1, -1, -1):
+        name, desc = fields[index]
+        step = Q(**{f"{name}__{'lt' if desc else 'gt'}": values[index]})
+        if index < len(fields) - 1:
+            step |= Q(**{name: values[index]}) & condition
+        condition = step
+    return condition
+
+
+def keyset_page(qs: QuerySet[Any], *, sort: str, cursor: str = "",
+                size: int = PAGE_SIZE) -> Page:
+    """One page in the order ``sort``, after ``cursor``: no OFFSET and no COUNT, so a page
+    costs the same at the first row and at the millionth."""
+    fields = SORTS.get(sort) or SORTS["name"]
+    qs = qs.order_by(*[f"-{n}" if desc else n for n, desc in fields])
+    values = _decode(cursor, fields) if cursor else None
+    if values is not None:
+        qs = qs.filter(_after(fields, values))
+    fetched = list(qs[: size + 1])
+    next_cursor = ""
+    if len(fetched) > size:
+        fetched = fetched[:size]
+        next_cursor = _encode([getattr(fetched[-1], n) for n, _desc in fields])
+    rows, seen = [], set()
+    for row in fetched:
+        # A visibility rule that joins may repeat a row; repeats are adjacent in the order.
+        if row.pk not in seen:
+            seen.add(row.pk)
+            rows.append(row)
+    return Page(rows=rows, next_cursor=next_cursor, is_first=values is None)
+
+
+def property_rows(definitions: dict[str, PropertyDefinition], values: dict[str, Any], *,
+                  details_visible: bool) -> list[dict[str, Any]]:
+    """Properties of a record for a card; sensitive ones are hidden on confidential records."""
+    rows = []
+    for definition in definitions.values():
+        hidden = definition.is_sensitive and not details_visible
+        text = "" if hidden else format_property_value(definition, values.get(definition.code))
+        if not hidden and not text:
+            continue
+        rows.append({"definition": definition, "text": text, "hidden": hidden})
+    return rows
