@@ -77,16 +77,20 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def timed(fn, samples: int, warmup: int) -> dict[str, float]:
-    for _n in range(warmup):
-        fn()
-    times = []
-    for _n in range(samples):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
+def summary(times: list[float]) -> dict[str, float]:
     return {"p50": percentile(times, 50), "p95": percentile(times, 95),
             "mean": statistics.fmean(times)}
+
+
+def timed_pair(page, baseline, samples: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Time the page and its raw SQL alternately, so both see the same machine load."""
+    page_times, raw_times = [], []
+    for _n in range(samples):
+        for fn, times in ((page, page_times), (baseline, raw_times)):
+            started = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - started) * 1000)
+    return summary(page_times), summary(raw_times)
 
 
 def db_value(value: Any) -> Any:
@@ -113,6 +117,10 @@ LIST_SQL = (
     "SELECT * FROM parties_client WHERE manager_id = %s AND status_id = %s "
     "AND deleted_at IS NULL AND search_name LIKE %s ORDER BY search_name, id LIMIT 50"
 )
+SEARCH_SQL = (
+    "SELECT * FROM parties_client WHERE deleted_at IS NULL AND search_name LIKE %s "
+    "ORDER BY search_name, id LIMIT 50"
+)
 CARD_SQL = [
     "SELECT * FROM parties_client WHERE id = %s",
     "SELECT * FROM parties_contactpoint WHERE client_id = %s ORDER BY channel, position",
@@ -130,7 +138,7 @@ def explain(sql: str, params: list[Any]) -> str:
     return "\n".join(" | ".join(str(c) for c in row) for row in rows)
 
 
-def measure(samples: int, warmup: int, search: str) -> dict[str, Any]:
+def measure(samples: int, warmup: int, search: str, rare: str) -> dict[str, Any]:
     director = User.objects.get(username="director")
     manager = User.objects.get(username="manager1")
     status = RelationshipStatus.objects.get(code="active")
@@ -156,11 +164,19 @@ def measure(samples: int, warmup: int, search: str) -> dict[str, Any]:
         ("list HTML (director)", lambda: web.get("/clients/", query, secure=True), list_raw),
         ("client card HTML", lambda: web.get(f"/clients/{card_client.pk}/", secure=True),
          card_raw),
+        # Search as you type with no other filter, for a text no client has: the worst
+        # case of LIKE '%text%' (every name is looked at).
+        ("list API, search only, no match",
+         lambda: api.get("/api/v1/clients/", {"search": rare}, secure=True),
+         lambda: raw(SEARCH_SQL, [f"%{rare}%"])),
     ]
     results = []
     for name, page, baseline in pages:
         try:
-            with CaptureQueriesContext(connection) as ctx:
+            for _n in range(warmup):
+                page()
+                baseline()
+            with CaptureQueriesContext(connection) as ctx:  # steady state, after warm-up
                 response = page()
         except Exception as exc:  # a page under construction must not stop the run
             results.append({"page": name, "status": 500, "queries": None,
@@ -181,14 +197,13 @@ def measure(samples: int, warmup: int, search: str) -> dict[str, Any]:
                 row["rows"] = None
         row["slowest_sql"] = max(ctx.captured_queries, key=lambda q: float(q["time"]),
                                  default={"sql": ""})["sql"][:2000]
-        row["page_ms"] = timed(page, samples, warmup)
-        row["raw_ms"] = timed(baseline, samples, warmup)
+        row["page_ms"], row["raw_ms"] = timed_pair(page, baseline, samples)
         results.append(row)
         log(f"  {name}: p95 {row['page_ms']['p95']:.1f} ms, raw p95 "
             f"{row['raw_ms']['p95']:.2f} ms, {row['queries']} queries")
     return {
         "search": search, "raw_list_rows": len(raw_rows), "pages": results,
-        "explain_list": explain(LIST_SQL, list_params),
+        "explain_list": explain(LIST_SQL, list_params), "rare_search": rare,
     }
 
 
@@ -206,9 +221,11 @@ def main() -> None:
     samples = int(os.environ.get("BENCH_SAMPLES", "100"))
     warmup = int(os.environ.get("BENCH_WARMUP", "5"))
     search = os.environ.get("BENCH_SEARCH", "альфа")
+    rare = os.environ.get("BENCH_RARE_SEARCH", "щзщз")
     result: dict[str, Any] = {"size": size, "vendor": connection.vendor, **versions()}
     result.update(prepare(size))
-    result.update(measure(samples, warmup, search))
+    result.update(measure(samples, warmup, search, rare))
+    result["explain_search"] = explain(SEARCH_SQL, [f"%{rare}%"])
     print(RESULT_PREFIX + json.dumps(result, ensure_ascii=False), flush=True)
 
 

@@ -58,26 +58,34 @@ class AllowListOrderingFilter(filters.OrderingFilter):
             return tuple(self.get_default_ordering(view) or ())
         if len(names) > 1:
             raise exceptions.ValidationError(
-                {self.ordering_param: [_("Sort by one field at a time.")]})
+                {self.ordering_param: [_("Sort by one field at a time.")]}
+            )
         name = names[0]
         descending = name.startswith("-")
         column = mapping.get(name.lstrip("-"))
         if column is None:
-            raise exceptions.ValidationError({self.ordering_param: [
-                _("Sort by one of: %(names)s.") % {"names": ", ".join(sorted(mapping))}]})
+            raise exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        _("Sort by one of: %(names)s.") % {"names": ", ".join(sorted(mapping))}
+                    ]
+                }
+            )
         sign = "-" if descending else ""
         return (f"{sign}{column}", f"{sign}{self.tie_breaker}")
 
     def get_schema_operation_parameters(self, view):
         names = sorted(getattr(view, "ordering_map", {}))
         choices = [n for name in names for n in (name, f"-{name}")]
-        return [{
-            "name": self.ordering_param,
-            "required": False,
-            "in": "query",
-            "description": str(_("Sort order; prefix with “-” for descending.")),
-            "schema": {"type": "string", "enum": choices},
-        }]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("Sort order; prefix with “-” for descending.")),
+                "schema": {"type": "string", "enum": choices},
+            }
+        ]
 
 
 class IsAdministratorOrReadOnly(permissions.BasePermission):
@@ -97,8 +105,9 @@ class IsAdministratorOrReadOnly(permissions.BasePermission):
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False,
-                                     style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -117,23 +126,31 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer},
-                   auth=[], tags=["auth"], operation_id="auth_token_create")
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer},
+        auth=[],
+        tags=["auth"],
+        operation_id="auth_token_create",
+    )
     def post(self, request):
         form = TokenRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         http_request = request._request  # axes and the audit signal want Django's request
-        user = authenticate(request=http_request, username=form.validated_data["username"],
-                            password=form.validated_data["password"])
+        user = authenticate(
+            request=http_request,
+            username=form.validated_data["username"],
+            password=form.validated_data["password"],
+        )
         if getattr(http_request, "axes_locked_out", False):
             # Answer the lockout as problem details here instead of letting axes'
             # middleware replace the response with its HTML page.
             http_request.axes_locked_out = False
-            raise exceptions.Throttled(
-                detail=_("Too many failed attempts. Try again later."))
+            raise exceptions.Throttled(detail=_("Too many failed attempts. Try again later."))
         if user is None:
             raise exceptions.ValidationError(
-                {"non_field_errors": [_("Wrong username or password.")]})
+                {"non_field_errors": [_("Wrong username or password.")]}
+            )
         return Response({"token": services.api_token_issue(user=user)})
 
 
@@ -161,9 +178,14 @@ class UserDetailSerializer(serializers.Serializer):
 
     id = serializers.UUIDField(read_only=True)
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True, required=False, allow_blank=True,
-                                     max_length=4096, trim_whitespace=False,
-                                     style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=4096,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+    )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     full_name = serializers.CharField(source="get_full_name", read_only=True)
@@ -172,7 +194,8 @@ class UserDetailSerializer(serializers.Serializer):
     position = serializers.CharField(max_length=200, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     department = serializers.PrimaryKeyRelatedField(
-        queryset=selectors.departments(), required=False, allow_null=True)
+        queryset=selectors.departments(), required=False, allow_null=True
+    )
     read_scope = serializers.ChoiceField(choices=ReadScope.choices, required=False)
     sees_confidential = serializers.BooleanField(required=False)
     language = serializers.CharField(max_length=8, required=False)
@@ -193,16 +216,27 @@ class ProfileSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(responses=UserSerializer(many=True),
-                       description="The staff directory (administrators also see inactive "
-                                   "users and every setting)."),
+    list=extend_schema(
+        responses=UserSerializer(many=True),
+        description="The staff directory (administrators also see inactive "
+        "users and every setting).",
+    ),
     retrieve=extend_schema(responses=UserDetailSerializer),
-    create=extend_schema(request=UserDetailSerializer, responses={201: UserDetailSerializer},
-                         description="Administrators only."),
-    update=extend_schema(request=UserDetailSerializer, responses=UserDetailSerializer,
-                         description="Administrators only."),
-    partial_update=extend_schema(request=UserDetailSerializer, responses=UserDetailSerializer,
-                                 description="Administrators only."),
+    create=extend_schema(
+        request=UserDetailSerializer,
+        responses={201: UserDetailSerializer},
+        description="Administrators only.",
+    ),
+    update=extend_schema(
+        request=UserDetailSerializer,
+        responses=UserDetailSerializer,
+        description="Administrators only.",
+    ),
+    partial_update=extend_schema(
+        request=UserDetailSerializer,
+        responses=UserDetailSerializer,
+        description="Administrators only.",
+    ),
 )
 class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Everyone signed in reads the directory; administrators create and change users."""
@@ -254,8 +288,12 @@ class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(methods=["GET"], responses=UserDetailSerializer)
     @extend_schema(methods=["PATCH"], request=ProfileSerializer, responses=UserDetailSerializer)
-    @action(detail=False, methods=["get", "patch"], url_path="me",
-            permission_classes=[permissions.IsAuthenticated])
+    @action(
+        detail=False,
+        methods=["get", "patch"],
+        url_path="me",
+        permission_classes=[permissions.IsAuthenticated],
+    )
     def me(self, request):
         """The caller's own account; PATCH changes the caller's profile."""
         actor = request.user
@@ -276,8 +314,9 @@ class PropertyDefinitionSerializer(serializers.Serializer):
     code = serializers.SlugField(max_length=64)
     label = serializers.CharField(max_length=200)
     type = serializers.ChoiceField(choices=PropertyType.choices)
-    choices = serializers.ListField(child=serializers.CharField(max_length=200),
-                                    required=False, max_length=500)
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=500
+    )
     is_required = serializers.BooleanField(required=False)
     is_sensitive = serializers.BooleanField(required=False)
     position = serializers.IntegerField(min_value=0, required=False)
@@ -291,13 +330,18 @@ class PropertyListQuery(serializers.Serializer):
 
 @extend_schema_view(
     list=extend_schema(parameters=[PropertyListQuery]),
-    create=extend_schema(responses={201: PropertyDefinitionSerializer},
-                         description="Administrators only."),
-    update=extend_schema(description="Administrators only. The target cannot change; type "
-                                     "and code cannot change once records hold values."),
+    create=extend_schema(
+        responses={201: PropertyDefinitionSerializer}, description="Administrators only."
+    ),
+    update=extend_schema(
+        description="Administrators only. The target cannot change; type "
+        "and code cannot change once records hold values."
+    ),
     partial_update=extend_schema(description="Administrators only."),
-    destroy=extend_schema(description="Administrators only. Deactivates the property: "
-                                      "stored values are kept and it can be reactivated."),
+    destroy=extend_schema(
+        description="Administrators only. Deactivates the property: "
+        "stored values are kept and it can be reactivated."
+    ),
 )
 class PropertyDefinitionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """User-defined properties of clients and contact persons."""
@@ -312,8 +356,7 @@ class PropertyDefinitionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         query = PropertyListQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return selectors.property_definition_list(actor=self.request.user,
-                                                  **query.validated_data)
+        return selectors.property_definition_list(actor=self.request.user, **query.validated_data)
 
     def _definition(self) -> PropertyDefinition:
         qs = selectors.property_definition_list(actor=self.request.user)
@@ -332,10 +375,12 @@ class PropertyDefinitionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         is_active = data.pop("is_active", True)
         definition = services.property_create(actor=request.user, **data)
         if not is_active:
-            definition = services.property_update(actor=request.user, definition=definition,
-                                                  is_active=False)
-        return Response(PropertyDefinitionSerializer(definition).data,
-                        status=status.HTTP_201_CREATED)
+            definition = services.property_update(
+                actor=request.user, definition=definition, is_active=False
+            )
+        return Response(
+            PropertyDefinitionSerializer(definition).data, status=status.HTTP_201_CREATED
+        )
 
     def update(self, request, pk=None, partial=False):
         definition = self._definition()
@@ -344,17 +389,16 @@ class PropertyDefinitionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         changes = dict(form.validated_data)
         if changes.pop("target", definition.target) != definition.target:
             raise exceptions.ValidationError(
-                {"target": [_("The target of a property cannot change.")]})
-        definition = services.property_update(actor=request.user, definition=definition,
-                                              **changes)
+                {"target": [_("The target of a property cannot change.")]}
+            )
+        definition = services.property_update(actor=request.user, definition=definition, **changes)
         return Response(PropertyDefinitionSerializer(definition).data)
 
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
 
     def destroy(self, request, pk=None):
-        services.property_update(actor=request.user, definition=self._definition(),
-                                 is_active=False)
+        services.property_update(actor=request.user, definition=self._definition(), is_active=False)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -375,7 +419,8 @@ class ApiDocsView(SpectacularSwaggerView):
                 "swagger_ui_css": self._swagger_ui_resource("swagger-ui.css"),
                 "swagger_ui_bundle": self._swagger_ui_resource("swagger-ui-bundle.js"),
                 "swagger_ui_standalone": self._swagger_ui_resource(
-                    "swagger-ui-standalone-preset.js"),
+                    "swagger-ui-standalone-preset.js"
+                ),
                 "favicon_href": self._swagger_ui_favicon(),
                 "schema_url": self._get_schema_url(request),
                 "csrf_header_name": self._get_csrf_header_name(),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     AuditEvent,
     Department,
+    Organisation,
     PropertyDefinition,
     PropertyTarget,
     PropertyType,
@@ -72,7 +73,8 @@ class UserForm(BootstrapMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.all(), required=False,
+        label=_("Department"), queryset=Department.objects.select_related("parent"),
+        required=False,
     )
     read_scope = forms.ChoiceField(
         label=_("Read-only grant"), choices=ReadScope.choices, initial=ReadScope.ALL,
@@ -92,7 +94,7 @@ class UserForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, user: User | None = None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["department"].label_from_instance = lambda d: str(d)
+        self.fields["department"].label_from_instance = department_label
         if user is None:
             self.fields["password"].help_text = _(
                 "Leave empty to create the user without a password (cannot log in yet).")
@@ -114,11 +116,26 @@ class UserForm(BootstrapMixin, forms.Form):
         }
 
 
+def department_label(department: Department) -> str:
+    if department.parent_id:
+        return f"{department.parent} › {department}"
+    return str(department)
+
+
 class DepartmentForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     parent = forms.ModelChoiceField(
-        label=_("Parent department"), queryset=Department.objects.all(), required=False,
+        label=_("Parent department"), required=False,
+        queryset=Department.objects.select_related("parent"),
     )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.all(), required=False,
+        help_text=_("Our legal entity the department belongs to."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].label_from_instance = department_label
 
 
 class PropertyForm(BootstrapMixin, forms.Form):

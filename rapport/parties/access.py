@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from rapport.core import access
 from rapport.core.models import User
@@ -34,7 +34,7 @@ def _contacts_visible(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     visible_clients = Client.objects.filter(scope, deleted_at__isnull=True).values("pk")
     return qs.filter(
         Q(pk__in=ContactRole.objects.filter(client_id__in=visible_clients).values("contact_id"))
-        | Q(created_by=actor.pk, roles__isnull=True)
+        | (Q(created_by=actor.pk) & ~Exists(ContactRole.objects.filter(contact=OuterRef("pk"))))
     )
 
 

@@ -25,20 +25,27 @@ class ClientListQuery(serializers.Serializer):
     ``prop_<code>=value`` (``prop_<code>__gte`` / ``__lte`` for numbers and dates)."""
 
     search = serializers.CharField(
-        required=False, allow_blank=True, max_length=200,
-        help_text=_("Name, tax id, phone in any format or e-mail."))
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text=_("Name, tax id, phone in any format or e-mail."),
+    )
     manager = serializers.CharField(
-        required=False, max_length=36,
-        help_text=_("Manager's user id, “me”, or “none” for clients without a manager."))
+        required=False,
+        max_length=36,
+        help_text=_("Manager's user id, “me”, or “none” for clients without a manager."),
+    )
     status = serializers.CharField(
-        required=False, max_length=36, help_text=_("Relationship status id or code."))
+        required=False, max_length=36, help_text=_("Relationship status id or code.")
+    )
     kind = serializers.ChoiceField(choices=ClientKind.choices, required=False)
     tag = serializers.UUIDField(required=False, help_text=_("Category id."))
     source = serializers.UUIDField(required=False)
     department = serializers.UUIDField(required=False)
     is_confidential = serializers.BooleanField(required=False, allow_null=True, default=None)
     trashed = serializers.BooleanField(
-        required=False, default=False, help_text=_("List the clients in the trash instead."))
+        required=False, default=False, help_text=_("List the clients in the trash instead.")
+    )
 
     def validate_manager(self, value: str) -> Any:
         if value in ("none", "me"):
@@ -50,8 +57,9 @@ class ClientListQuery(serializers.Serializer):
             return uuid.UUID(value)
         except ValueError:
             pass
-        status_id = (RelationshipStatus.objects.filter(code=value)
-                     .values_list("pk", flat=True).first())
+        status_id = (
+            RelationshipStatus.objects.filter(code=value).values_list("pk", flat=True).first()
+        )
         if status_id is None:
             raise serializers.ValidationError(_("Unknown relationship status."))
         return status_id
@@ -61,8 +69,11 @@ class ContactListQuery(serializers.Serializer):
     """Filters of ``GET /api/v1/contacts/`` (and ``prop_<code>=value``)."""
 
     search = serializers.CharField(
-        required=False, allow_blank=True, max_length=200,
-        help_text=_("Name, phone in any format or e-mail."))
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text=_("Name, phone in any format or e-mail."),
+    )
     client = serializers.UUIDField(required=False, help_text=_("Only this client's contacts."))
 
 
@@ -87,7 +98,7 @@ def property_params(params: QueryDict, *, target: str) -> dict[str, Any]:
     definitions = selectors.property_definitions(target)
     errors: dict[str, list[str]] = {}
     for key in raw:
-        code, _sep, op = key[len(PROPERTY_PREFIX):].partition("__")
+        code, _sep, op = key[len(PROPERTY_PREFIX) :].partition("__")
         if code not in definitions:
             errors[key] = [str(_("Unknown property “%(code)s”.") % {"code": code})]
         elif op not in _PROPERTY_OPERATORS:
@@ -106,9 +117,14 @@ def client_filters(params: QueryDict, *, actor: User) -> tuple[ClientFilters, bo
     if manager == "me":
         manager = actor.pk
     filters = ClientFilters(
-        search=data.get("search", ""), manager=manager, status=data.get("status"),
-        kind=data.get("kind", ""), tag=data.get("tag"), source=data.get("source"),
-        department=data.get("department"), is_confidential=data.get("is_confidential"),
+        search=data.get("search", ""),
+        manager=manager,
+        status=data.get("status"),
+        kind=data.get("kind", ""),
+        tag=data.get("tag"),
+        source=data.get("source"),
+        department=data.get("department"),
+        is_confidential=data.get("is_confidential"),
         properties=property_params(params, target=PropertyTarget.CLIENT),
     )
     return filters, bool(data.get("trashed"))

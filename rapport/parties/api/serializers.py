@@ -47,17 +47,20 @@ class ContactPointSerializer(serializers.Serializer):
 
 
 class AddressSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=AddressType.choices, required=False,
-                                   default=AddressType.ACTUAL)
-    country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="",
-                                    help_text=_("ISO 3166 two-letter code."))
-    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True,
-                                        default="")
-    region = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                   default="")
+    type = serializers.ChoiceField(
+        choices=AddressType.choices, required=False, default=AddressType.ACTUAL
+    )
+    country = serializers.CharField(
+        max_length=2,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("ISO 3166 two-letter code."),
+    )
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    street = serializers.CharField(max_length=300, required=False, allow_blank=True,
-                                   default="")
+    street = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 def resolve_status(value: Any) -> RelationshipStatus | None:
@@ -75,8 +78,9 @@ def resolve_status(value: Any) -> RelationshipStatus | None:
     return status
 
 
-@extend_schema_field({"type": "string",
-                      "description": "Relationship status id; on write its id or code."})
+@extend_schema_field(
+    {"type": "string", "description": "Relationship status id; on write its id or code."}
+)
 class StatusField(serializers.Field):
     def to_internal_value(self, data: Any) -> RelationshipStatus | None:
         return resolve_status(data)
@@ -99,11 +103,16 @@ def _sensitive_codes(context: dict[str, Any], target: str) -> set[str]:
     if target not in cache:
         cache[target] = set(
             core_selectors.property_definition_list(actor=context["actor"], target=target)
-            .filter(is_sensitive=True).values_list("code", flat=True))
+            .filter(is_sensitive=True)
+            .values_list("code", flat=True)
+        )
     return cache[target]
 
 
 def _points(record: Any, channels: tuple[str, ...]) -> dict[str, list[dict[str, str]]]:
+    batched = getattr(record, "page_points", None)  # selectors.client_page_details
+    if batched is not None:
+        return {CHANNEL_FIELDS[c]: batched.get(c, []) for c in channels}
     result: dict[str, list[dict[str, str]]] = {CHANNEL_FIELDS[c]: [] for c in channels}
     for point in record.contact_points.all():  # prefetched, ordered by channel, position
         field = CHANNEL_FIELDS.get(point.channel)
@@ -113,11 +122,20 @@ def _points(record: Any, channels: tuple[str, ...]) -> dict[str, list[dict[str, 
 
 
 def _addresses(record: Any) -> list[dict[str, str]]:
+    batched = getattr(record, "page_addresses", None)
+    if batched is not None:
+        return batched
     return [{f: getattr(a, f) for f in ADDRESS_FIELDS} for a in record.addresses.all()]
 
 
-def _properties(context: dict[str, Any], record: Any, *, target: str,
-                visible: bool) -> dict[str, Any]:
+def _tag_ids(client: Client) -> list[Any]:
+    batched = getattr(client, "page_tag_ids", None)
+    return batched if batched is not None else [t.pk for t in client.tags.all()]
+
+
+def _properties(
+    context: dict[str, Any], record: Any, *, target: str, visible: bool
+) -> dict[str, Any]:
     properties = dict(record.properties or {})
     if not visible:
         for code in _sensitive_codes(context, target):
@@ -131,44 +149,56 @@ class ClientSerializer(serializers.Serializer):
     such a caller's writes to those fields are ignored."""
 
     id = serializers.UUIDField(read_only=True)
-    kind = serializers.ChoiceField(choices=ClientKind.choices, required=False,
-                                   default=ClientKind.COMPANY)
+    kind = serializers.ChoiceField(
+        choices=ClientKind.choices, required=False, default=ClientKind.COMPANY
+    )
     name = serializers.CharField(max_length=300)
-    legal_name = serializers.CharField(max_length=500, required=False, allow_blank=True,
-                                       default="")
-    tax_id = serializers.CharField(max_length=64, required=False, allow_blank=True,
-                                   default="", help_text=_("INN, NIP or EU VAT number."))
-    legal_form = serializers.CharField(max_length=64, required=False, allow_blank=True,
-                                       default="")
+    legal_name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    tax_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("INN, NIP or EU VAT number."),
+    )
+    legal_form = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     status = StatusField(required=False, allow_null=True, default=None)
     status_code = serializers.CharField(read_only=True, allow_null=True)
     # Omitted manager and department keep their value (on create: the creating manager
     # and the manager's department), so that a PUT never hands a client away unasked.
-    manager = ManagerField(required=False, allow_null=True,
-                           help_text=_("User id of the responsible manager."))
+    manager = ManagerField(
+        required=False, allow_null=True, help_text=_("User id of the responsible manager.")
+    )
     department = serializers.PrimaryKeyRelatedField(
-        queryset=core_selectors.departments(), required=False, allow_null=True)
+        queryset=core_selectors.departments(), required=False, allow_null=True
+    )
     source = serializers.PrimaryKeyRelatedField(
-        queryset=Source.objects.all(), required=False, allow_null=True, default=None)
+        queryset=Source.objects.all(), required=False, allow_null=True, default=None
+    )
     tags = serializers.PrimaryKeyRelatedField(
-        queryset=Tag.objects.all(), many=True, required=False, default=list,
-        help_text=_("Category ids."))
+        queryset=Tag.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("Category ids."),
+    )
     is_confidential = serializers.BooleanField(required=False, default=False)
-    notes = serializers.CharField(max_length=100_000, required=False, allow_blank=True,
-                                  default="")
+    notes = serializers.CharField(max_length=100_000, required=False, allow_blank=True, default="")
     phones = ContactPointSerializer(many=True, required=False, default=list)
     emails = ContactPointSerializer(many=True, required=False, default=list)
     websites = ContactPointSerializer(many=True, required=False, default=list)
     messengers = ContactPointSerializer(many=True, required=False, default=list)
     addresses = AddressSerializer(many=True, required=False, default=list)
-    properties = serializers.DictField(required=False, default=dict,
-                                       help_text=_("User-defined property values by code."))
+    properties = serializers.DictField(
+        required=False, default=dict, help_text=_("User-defined property values by code.")
+    )
     masked = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     created_by = serializers.UUIDField(read_only=True, allow_null=True)
-    deleted_at = serializers.DateTimeField(read_only=True, allow_null=True,
-                                           help_text=_("Set while the client is in the trash."))
+    deleted_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("Set while the client is in the trash.")
+    )
 
     def to_representation(self, client: Client) -> dict[str, Any]:
         actor = self.context["actor"]
@@ -186,7 +216,7 @@ class ClientSerializer(serializers.Serializer):
             "manager": _str_or_none(client.manager_id),
             "department": _str_or_none(client.department_id),
             "source": _str_or_none(client.source_id),
-            "tags": [str(t.pk) for t in client.tags.all()],
+            "tags": [str(pk) for pk in _tag_ids(client)],
             "is_confidential": client.is_confidential,
             "notes": client.notes,
         }
@@ -195,22 +225,24 @@ class ClientSerializer(serializers.Serializer):
             data["addresses"] = _addresses(client)
         else:
             data.update({field: [] for field in CLIENT_MASKED_FIELDS})
-        data["properties"] = _properties(self.context, client, target=PropertyTarget.CLIENT,
-                                         visible=visible)
-        data.update({
-            "masked": not visible,
-            "created_at": _iso(client.created_at),
-            "updated_at": _iso(client.updated_at),
-            "created_by": _str_or_none(client.created_by_id),
-            "deleted_at": _iso(client.deleted_at),
-        })
+        data["properties"] = _properties(
+            self.context, client, target=PropertyTarget.CLIENT, visible=visible
+        )
+        data.update(
+            {
+                "masked": not visible,
+                "created_at": _iso(client.created_at),
+                "updated_at": _iso(client.updated_at),
+                "created_by": _str_or_none(client.created_by_id),
+                "deleted_at": _iso(client.deleted_at),
+            }
+        )
         return data
 
 
 class ContactRoleSerializer(serializers.Serializer):
     client = serializers.UUIDField()
-    position = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                     default="")
+    position = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     is_primary = serializers.BooleanField(required=False, default=False)
 
@@ -221,24 +253,26 @@ class ContactSerializer(serializers.Serializer):
     caller can see are listed."""
 
     id = serializers.UUIDField(read_only=True)
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                       default="")
-    middle_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                        default="")
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                      default="")
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    middle_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     full_name = serializers.CharField(read_only=True)
     birthday = serializers.DateField(required=False, allow_null=True, default=None)
     preferred_channel = serializers.ChoiceField(
-        choices=[("", "—"), *ChannelKind.choices], required=False, allow_blank=True,
-        default="")
-    notes = serializers.CharField(max_length=100_000, required=False, allow_blank=True,
-                                  default="")
-    clients = serializers.ListField(child=serializers.UUIDField(), required=False,
-                                    max_length=500, help_text=_("Client ids."))
+        choices=[("", "—"), *ChannelKind.choices], required=False, allow_blank=True, default=""
+    )
+    notes = serializers.CharField(max_length=100_000, required=False, allow_blank=True, default="")
+    clients = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=500, help_text=_("Client ids.")
+    )
     position = serializers.CharField(
-        max_length=200, required=False, allow_blank=True,
-        help_text=_("Position at the first client (written to every client in “clients”)."))
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("Position at the first client (written to every client in “clients”)."),
+    )
     roles = ContactRoleSerializer(many=True, required=False)
     phones = ContactPointSerializer(many=True, required=False, default=list)
     emails = ContactPointSerializer(many=True, required=False, default=list)
@@ -254,8 +288,10 @@ class ContactSerializer(serializers.Serializer):
         clients = attrs.pop("clients", None)
         position = attrs.pop("position", "")
         if "roles" not in attrs and clients is not None:
-            attrs["roles"] = [{"client": c, "position": position, "role": "",
-                               "is_primary": False} for c in clients]
+            attrs["roles"] = [
+                {"client": c, "position": position, "role": "", "is_primary": False}
+                for c in clients
+            ]
         elif "roles" not in attrs and not self.partial:
             attrs["roles"] = []
         return attrs
@@ -278,8 +314,15 @@ class ContactSerializer(serializers.Serializer):
             "notes": contact.notes,
             "clients": [str(r.client_id) for r in roles],
             "position": roles[0].position if roles else "",
-            "roles": [{"client": str(r.client_id), "position": r.position, "role": r.role,
-                       "is_primary": r.is_primary} for r in roles],
+            "roles": [
+                {
+                    "client": str(r.client_id),
+                    "position": r.position,
+                    "role": r.role,
+                    "is_primary": r.is_primary,
+                }
+                for r in roles
+            ],
         }
         channels = (ChannelKind.PHONE, ChannelKind.EMAIL, ChannelKind.MESSENGER)
         if visible:
@@ -287,10 +330,16 @@ class ContactSerializer(serializers.Serializer):
             data["addresses"] = _addresses(contact)
         else:
             data.update({field: [] for field in CONTACT_MASKED_FIELDS})
-        data["properties"] = _properties(self.context, contact, target=PropertyTarget.CONTACT,
-                                         visible=visible)
-        data.update({"masked": not visible, "created_at": _iso(contact.created_at),
-                     "updated_at": _iso(contact.updated_at)})
+        data["properties"] = _properties(
+            self.context, contact, target=PropertyTarget.CONTACT, visible=visible
+        )
+        data.update(
+            {
+                "masked": not visible,
+                "created_at": _iso(contact.created_at),
+                "updated_at": _iso(contact.updated_at),
+            }
+        )
         return data
 
 
@@ -301,8 +350,9 @@ class BatchSerializer(serializers.Serializer):
 
     ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
     action = serializers.ChoiceField(choices=[(a, a) for a in BatchAction.choices])
-    value = serializers.CharField(required=False, allow_null=True, allow_blank=True,
-                                  default=None, max_length=64)
+    value = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, default=None, max_length=64
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         action, value = attrs["action"], attrs.get("value")
@@ -350,7 +400,8 @@ def _str_or_none(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
+_DATETIME = serializers.DateTimeField()
+
+
 def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    return serializers.DateTimeField().to_representation(value)
+    return None if value is None else _DATETIME.to_representation(value)

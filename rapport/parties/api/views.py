@@ -21,7 +21,7 @@ from rapport.core.models import PropertyTarget
 
 from .. import filters, selectors, services
 from ..access import can_see_contact_details, can_see_details
-from ..models import Client, ContactPerson, ContactPoint, ContactRole, Tag
+from ..models import Client, ContactPerson, ContactPoint, ContactRole
 from .serializers import (
     CLIENT_MASKED_FIELDS,
     CONTACT_MASKED_FIELDS,
@@ -41,8 +41,7 @@ _PROPERTY_FILTER_DOC = (
 class _ScopedViewSet(viewsets.GenericViewSet):
     filter_backends = [AllowListOrderingFilter]
     ordering = ("search_name", "id")
-    ordering_map = {"name": "search_name", "created_at": "created_at",
-                    "updated_at": "updated_at"}
+    ordering_map = {"name": "search_name", "created_at": "created_at", "updated_at": "updated_at"}
     lookup_value_converter = "uuid"
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -50,15 +49,15 @@ class _ScopedViewSet(viewsets.GenericViewSet):
         context["actor"] = self.request.user
         return context
 
-    def _without_masked_fields(self, data: dict[str, Any], *, target: str,
-                               fields: tuple[str, ...]) -> dict[str, Any]:
+    def _without_masked_fields(
+        self, data: dict[str, Any], *, target: str, fields: tuple[str, ...]
+    ) -> dict[str, Any]:
         """A caller who may not see a confidential record's details may not overwrite
         them either: those fields and sensitive properties are dropped from the write."""
         data = {k: v for k, v in data.items() if k not in fields}
         if isinstance(data.get("properties"), dict):
             hidden = _sensitive_codes(self.get_serializer_context(), target)
-            data["properties"] = {k: v for k, v in data["properties"].items()
-                                  if k not in hidden}
+            data["properties"] = {k: v for k, v in data["properties"].items() if k not in hidden}
         return data
 
 
@@ -81,16 +80,25 @@ class ClientViewSet(mixins.ListModelMixin, _ScopedViewSet):
     serializer_class = ClientSerializer
 
     def get_queryset(self):
-        client_filters, trashed = filters.client_filters(self.request.query_params,
-                                                         actor=self.request.user)
-        return selectors.client_list(
-            actor=self.request.user, filters=client_filters, trashed=trashed,
-        ).prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.only("id")),
-            Prefetch("contact_points",
-                     queryset=ContactPoint.objects.order_by("channel", "position")),
-            "addresses",
+        client_filters, trashed = filters.client_filters(
+            self.request.query_params, actor=self.request.user
         )
+        # The list needs the status code, not the manager's whole user row.
+        return (
+            selectors.client_list(
+                actor=self.request.user,
+                filters=client_filters,
+                trashed=trashed,
+            )
+            .select_related(None)
+            .select_related("status")
+        )
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Contact details, addresses and categories of the whole page: three queries.
+        selectors.client_page_details(page, actor=request.user)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _client(self, pk: Any, **kwargs: Any) -> Client:
         return selectors.client_get(actor=self.request.user, pk=pk, **kwargs)
@@ -122,11 +130,11 @@ class ClientViewSet(mixins.ListModelMixin, _ScopedViewSet):
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
         if not partial and "properties" in changes:
-            changes["properties"] = _replace_properties(client.properties,
-                                                        changes["properties"])
+            changes["properties"] = _replace_properties(client.properties, changes["properties"])
         if not can_see_details(request.user, client):
-            changes = self._without_masked_fields(changes, target=PropertyTarget.CLIENT,
-                                                  fields=CLIENT_MASKED_FIELDS)
+            changes = self._without_masked_fields(
+                changes, target=PropertyTarget.CLIENT, fields=CLIENT_MASKED_FIELDS
+            )
         client = services.client_update(actor=request.user, client=client, **changes)
         return self._respond(client)
 
@@ -153,8 +161,11 @@ class ClientViewSet(mixins.ListModelMixin, _ScopedViewSet):
         form = BatchSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         changed = services.clients_batch(
-            actor=request.user, client_ids=form.validated_data["ids"],
-            action=form.validated_data["action"], value=form.validated_data["value"])
+            actor=request.user,
+            client_ids=form.validated_data["ids"],
+            action=form.validated_data["action"],
+            value=form.validated_data["value"],
+        )
         return Response({"changed": changed})
 
 
@@ -173,10 +184,12 @@ class ContactViewSet(mixins.ListModelMixin, _ScopedViewSet):
 
     def get_queryset(self):
         return selectors.contact_list(
-            actor=self.request.user, **filters.contact_filters(self.request.query_params),
+            actor=self.request.user,
+            **filters.contact_filters(self.request.query_params),
         ).prefetch_related(
-            Prefetch("contact_points",
-                     queryset=ContactPoint.objects.order_by("channel", "position")),
+            Prefetch(
+                "contact_points", queryset=ContactPoint.objects.order_by("channel", "position")
+            ),
             Prefetch("roles", queryset=ContactRole.objects.select_related("client")),
             "addresses",
         )
@@ -188,16 +201,21 @@ class ContactViewSet(mixins.ListModelMixin, _ScopedViewSet):
             contacts = instance if isinstance(instance, list) else [instance]
             client_ids = {r.client_id for c in contacts for r in c.roles.all()}
             kwargs.setdefault("context", self.get_serializer_context())
-            kwargs["context"]["visible_client_ids"] = set(
-                selectors.client_list(actor=self.request.user)
-                .filter(pk__in=client_ids).values_list("pk", flat=True)) if client_ids else set()
+            kwargs["context"]["visible_client_ids"] = (
+                set(
+                    selectors.client_list(actor=self.request.user)
+                    .filter(pk__in=client_ids)
+                    .values_list("pk", flat=True)
+                )
+                if client_ids
+                else set()
+            )
         return super().get_serializer(*args, **kwargs)
 
     def _contact(self, pk: Any) -> ContactPerson:
         return selectors.contact_get(actor=self.request.user, pk=pk)
 
-    def _respond(self, contact: ContactPerson,
-                 status_code: int = status.HTTP_200_OK) -> Response:
+    def _respond(self, contact: ContactPerson, status_code: int = status.HTTP_200_OK) -> Response:
         try:
             contact = self._contact(contact.pk)
         except Http404:
@@ -219,11 +237,11 @@ class ContactViewSet(mixins.ListModelMixin, _ScopedViewSet):
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
         if not partial and "properties" in changes:
-            changes["properties"] = _replace_properties(contact.properties,
-                                                        changes["properties"])
+            changes["properties"] = _replace_properties(contact.properties, changes["properties"])
         if not can_see_contact_details(request.user, contact):
-            changes = self._without_masked_fields(changes, target=PropertyTarget.CONTACT,
-                                                  fields=CONTACT_MASKED_FIELDS)
+            changes = self._without_masked_fields(
+                changes, target=PropertyTarget.CONTACT, fields=CONTACT_MASKED_FIELDS
+            )
         contact = services.contact_update(actor=request.user, contact=contact, **changes)
         return self._respond(contact)
 

@@ -15,8 +15,7 @@ from rapport.core.services import record_trash
 from rapport.parties import services
 from rapport.parties.models import Client, ClientShare, ContactPerson, ContactPoint
 
-ROLES = ["admin", "director", "head", "manager1", "manager2", "manager3", "viewer",
-         "viewer_sales"]
+ROLES = ["admin", "director", "head", "manager1", "manager2", "manager3", "viewer", "viewer_sales"]
 WRITERS = {"admin", "director", "head", "manager1", "manager2", "manager3"}
 ALL = {"m1", "m2_shared", "m2", "m3", "vip", "office"}
 SALES = {"m1", "m2_shared", "m2", "vip"}
@@ -34,46 +33,63 @@ VISIBLE = {
 SEES_VIP_DETAILS = {"admin", "director", "manager2"}
 # The trashed client belongs to manager1 (Sales).
 SEES_TRASHED = {"admin", "director", "head", "manager1", "viewer", "viewer_sales"}
-PHONES = {"m1": "+7 495 100-00-01", "m2_shared": "+7 495 100-00-02", "m2": "+7 495 100-00-03",
-          "m3": "+7 495 100-00-04", "vip": "+7 495 100-00-05", "office": "+7 495 100-00-06"}
+PHONES = {
+    "m1": "+7 495 100-00-01",
+    "m2_shared": "+7 495 100-00-02",
+    "m2": "+7 495 100-00-03",
+    "m3": "+7 495 100-00-04",
+    "vip": "+7 495 100-00-05",
+    "office": "+7 495 100-00-06",
+}
 
 
 def other_format(phone):
-    """"+7 495 100-00-01" typed as "8 (495) 1000001"."""
+    """ "+7 495 100-00-01" typed as "8 (495) 1000001"."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     return f"8 ({digits[1:4]}) {digits[4:]}"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(staff):
-    PropertyDefinition.objects.create(target="client", code="card", label="Card",
-                                      type="text", is_sensitive=True)
+    PropertyDefinition.objects.create(
+        target="client", code="card", label="Card", type="text", is_sensitive=True
+    )
     PropertyDefinition.objects.create(target="client", code="tier", label="Tier", type="text")
-    owners = {"m1": staff.manager1, "m2_shared": staff.manager2, "m2": staff.manager2,
-              "m3": staff.manager3, "vip": staff.manager2, "office": None}
+    owners = {
+        "m1": staff.manager1,
+        "m2_shared": staff.manager2,
+        "m2": staff.manager2,
+        "m3": staff.manager3,
+        "vip": staff.manager2,
+        "office": None,
+    }
     clients = {}
     for key, manager in owners.items():
         clients[key] = services.client_create(
-            actor=staff.admin, name=f"Matrix {key}", manager=manager,
+            actor=staff.admin,
+            name=f"Matrix {key}",
+            manager=manager,
             department=manager.department if manager else staff.office,
-            is_confidential=key == "vip", phones=[{"value": PHONES[key]}],
-            emails=[{"value": f"{key}@matrix.example"}], addresses=[{"city": "Riga"}],
-            properties={"card": f"card-{key}", "tier": "gold"})
+            is_confidential=key == "vip",
+            phones=[{"value": PHONES[key]}],
+            emails=[{"value": f"{key}@matrix.example"}],
+            addresses=[{"city": "Riga"}],
+            properties={"card": f"card-{key}", "tier": "gold"},
+        )
     for key in ("m2_shared", "vip"):
         ClientShare.objects.create(client=clients[key], user=staff.manager1)
-    trashed = services.client_create(actor=staff.admin, name="Matrix trashed",
-                                     manager=staff.manager1, department=staff.sales)
+    trashed = services.client_create(
+        actor=staff.admin, name="Matrix trashed", manager=staff.manager1, department=staff.sales
+    )
     record_trash(actor=staff.admin, record=trashed)
     contacts = {
         key: services.contact_create(
-            actor=staff.admin, last_name=f"Contact {key}",
+            actor=staff.admin,
+            last_name=f"Contact {key}",
             roles=[{"client": clients[key].pk, "position": "Buyer"}],
-            phones=[{"value": f"+7 916 200-00-0{i}"}], emails=[{"value": f"c{key}@ex.example"}])
+            phones=[{"value": f"+7 916 200-00-0{i}"}],
+            emails=[{"value": f"c{key}@ex.example"}],
+        )
         for i, key in enumerate(("m1", "m3", "vip"))
     }
     return {"clients": clients, "trashed": trashed, "contacts": contacts, "staff": staff}
@@ -86,8 +102,18 @@ def client_url(client):
 def snapshot():
     """Everything a refused write could have changed."""
     return (
-        sorted(Client.objects.values_list("pk", "name", "notes", "status_id", "manager_id",
-                                          "deleted_at", "updated_at", "properties")),
+        sorted(
+            Client.objects.values_list(
+                "pk",
+                "name",
+                "notes",
+                "status_id",
+                "manager_id",
+                "deleted_at",
+                "updated_at",
+                "properties",
+            )
+        ),
         sorted(ContactPoint.objects.values_list("pk", "value")),
         sorted(ContactPerson.objects.values_list("pk", "first_name", "deleted_at")),
     )
@@ -113,7 +139,8 @@ def test_client_list_and_search_show_only_the_scope(world, api, role):
         assert found == ({key} if key in VISIBLE[role] else set()), key
     manager3 = world["staff"].manager3.pk
     assert name_keys(client.get("/api/v1/clients/", {"manager": str(manager3)})) == (
-        {"m3"} & VISIBLE[role])
+        {"m3"} & VISIBLE[role]
+    )
     assert name_keys(client.get("/api/v1/clients/", {"prop_tier": "gold"})) == VISIBLE[role]
 
 
@@ -171,7 +198,8 @@ def test_sees_confidential_grant_reveals_vip_details(world, api):
 def test_client_create(world, api, role):
     before = Client.objects.count()
     response = api(getattr(world["staff"], role)).post(
-        "/api/v1/clients/", {"name": f"New by {role}"}, format="json")
+        "/api/v1/clients/", {"name": f"New by {role}"}, format="json"
+    )
     if role in WRITERS:
         assert response.status_code == 201, response.content
         assert Client.objects.count() == before + 1
@@ -246,16 +274,17 @@ def test_batch_changes_only_the_scope(world, api, role):
     ids = [str(c.pk) for c in world["clients"].values()] + [str(world["trashed"].pk)]
     before = snapshot()
     response = api(getattr(world["staff"], role)).post(
-        "/api/v1/clients/batch/", {"ids": ids, "action": "set_status", "value": "lost"},
-        format="json")
+        "/api/v1/clients/batch/",
+        {"ids": ids, "action": "set_status", "value": "lost"},
+        format="json",
+    )
     if role not in WRITERS:
         assert response.status_code == 403
         assert snapshot() == before
         return
     assert response.status_code == 200, response.content
     assert response.json() == {"changed": len(VISIBLE[role])}
-    lost = {c.name.removeprefix("Matrix ")
-            for c in Client.objects.filter(status__code="lost")}
+    lost = {c.name.removeprefix("Matrix ") for c in Client.objects.filter(status__code="lost")}
     assert lost == VISIBLE[role]
 
 
@@ -266,8 +295,10 @@ def test_batch_changes_only_the_scope(world, api, role):
 def test_contacts_list_detail_and_masking(world, api, role):
     client = api(getattr(world["staff"], role))
     visible = {key for key in world["contacts"] if key in VISIBLE[role]}
-    listed = {c["last_name"].removeprefix("Contact "): c
-              for c in client.get("/api/v1/contacts/").json()["results"]}
+    listed = {
+        c["last_name"].removeprefix("Contact "): c
+        for c in client.get("/api/v1/contacts/").json()["results"]
+    }
     assert set(listed) == visible
     searched = client.get("/api/v1/contacts/", {"search": "8 916 2000002"}).json()["results"]
     assert [c["last_name"] for c in searched] == (["Contact vip"] if "vip" in visible else [])
@@ -310,8 +341,11 @@ def test_contact_create_at_clients(world, api, role):
     client = api(getattr(world["staff"], role))
     for key, record in world["clients"].items():
         before = ContactPerson.objects.count()
-        response = client.post("/api/v1/contacts/", {
-            "last_name": f"New {key}", "clients": [str(record.pk)]}, format="json")
+        response = client.post(
+            "/api/v1/contacts/",
+            {"last_name": f"New {key}", "clients": [str(record.pk)]},
+            format="json",
+        )
         if role not in WRITERS:
             assert response.status_code == 403, key
         elif key not in VISIBLE[role]:
@@ -335,8 +369,11 @@ def test_properties_endpoint(world, api, role):
     assert {p["code"] for p in response.json()["results"]} == {"card", "tier"}
     card = PropertyDefinition.objects.get(code="card")
     before = list(PropertyDefinition.objects.order_by("pk").values())
-    created = client.post("/api/v1/properties/", {
-        "target": "client", "code": f"p_{role}", "label": role, "type": "text"}, format="json")
+    created = client.post(
+        "/api/v1/properties/",
+        {"target": "client", "code": f"p_{role}", "label": role, "type": "text"},
+        format="json",
+    )
     changed = client.patch(f"/api/v1/properties/{card.pk}/", {"label": "x"}, format="json")
     deleted = client.delete(f"/api/v1/properties/{card.pk}/")
     if role == "admin":

@@ -13,11 +13,6 @@ PROBLEM = "application/problem+json"
 URL = "/api/v1/clients/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def status(code):
     return RelationshipStatus.objects.get(code=code)
 
@@ -34,12 +29,18 @@ def detail(client):
 def props(db):
     return {
         "segment": PropertyDefinition.objects.create(
-            target="client", code="segment", label="Segment", type="choice",
-            choices=["retail", "wholesale"]),
+            target="client",
+            code="segment",
+            label="Segment",
+            type="choice",
+            choices=["retail", "wholesale"],
+        ),
         "employees": PropertyDefinition.objects.create(
-            target="client", code="employees", label="Employees", type="number"),
+            target="client", code="employees", label="Employees", type="number"
+        ),
         "card": PropertyDefinition.objects.create(
-            target="client", code="card", label="Card number", type="text", is_sensitive=True),
+            target="client", code="card", label="Card number", type="text", is_sensitive=True
+        ),
     }
 
 
@@ -49,17 +50,25 @@ def props(db):
 def test_create_client_with_every_field(staff, api, props):
     tag, source = Tag.objects.create(name="Key"), Source.objects.create(name="Fair")
     payload = {
-        "kind": "company", "name": "Acme Trading", "legal_name": "Acme Trading LLC",
-        "tax_id": "7707083893", "legal_form": "LLC", "status": "prospect",
-        "manager": str(staff.manager1.pk), "department": str(staff.sales.pk),
-        "source": str(source.pk), "tags": [str(tag.pk)], "is_confidential": False,
+        "kind": "company",
+        "name": "Acme Trading",
+        "legal_name": "Acme Trading LLC",
+        "tax_id": "7707083893",
+        "legal_form": "LLC",
+        "status": "prospect",
+        "manager": str(staff.manager1.pk),
+        "department": str(staff.sales.pk),
+        "source": str(source.pk),
+        "tags": [str(tag.pk)],
+        "is_confidential": False,
         "notes": "Met at the fair.",
         "phones": [{"value": "+7 495 123-45-67", "type": "work"}],
         "emails": [{"value": "Info@Acme.example", "type": "work"}],
         "websites": [{"value": "acme.example"}],
         "messengers": [{"value": "@acme", "type": "telegram"}],
-        "addresses": [{"type": "legal", "country": "ru", "city": "Moscow",
-                       "street": "Tverskaya 1"}],
+        "addresses": [
+            {"type": "legal", "country": "ru", "city": "Moscow", "street": "Tverskaya 1"}
+        ],
         "properties": {"segment": "retail", "employees": "250"},
     }
     response = api(staff.head).post(URL, payload, format="json")
@@ -82,8 +91,16 @@ def test_create_client_with_every_field(staff, api, props):
     assert body["emails"] == [{"value": "Info@Acme.example", "type": "work"}]
     assert body["websites"] == [{"value": "acme.example", "type": ""}]
     assert body["messengers"] == [{"value": "@acme", "type": "telegram"}]
-    assert body["addresses"] == [{"type": "legal", "country": "RU", "postal_code": "",
-                                  "region": "", "city": "Moscow", "street": "Tverskaya 1"}]
+    assert body["addresses"] == [
+        {
+            "type": "legal",
+            "country": "RU",
+            "postal_code": "",
+            "region": "",
+            "city": "Moscow",
+            "street": "Tverskaya 1",
+        }
+    ]
     assert body["properties"] == {"segment": "retail", "employees": 250}
     assert body["masked"] is False
     assert body["created_at"] and body["updated_at"]
@@ -92,13 +109,16 @@ def test_create_client_with_every_field(staff, api, props):
 
 
 def test_retrieve_update_and_replace(staff, api, props):
-    client = make_client(staff.manager1, "Old name", phones=[{"value": "+74951234567"}],
-                         properties={"segment": "retail", "employees": 5})
+    client = make_client(
+        staff.manager1,
+        "Old name",
+        phones=[{"value": "+74951234567"}],
+        properties={"segment": "retail", "employees": 5},
+    )
     me = api(staff.manager1)
     assert me.get(detail(client)).json()["name"] == "Old name"
 
-    response = me.patch(detail(client), {"name": "New name", "status": "active"},
-                        format="json")
+    response = me.patch(detail(client), {"name": "New name", "status": "active"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["name"] == "New name"
     assert response.json()["status_code"] == "active"
@@ -107,11 +127,15 @@ def test_retrieve_update_and_replace(staff, api, props):
     assert response.json()["properties"] == {"segment": "retail", "employees": 5}
     client.refresh_from_db()
     assert (client.name, client.search_name, client.status.code) == (
-        "New name", "new name", "active")
+        "New name",
+        "new name",
+        "active",
+    )
 
     # PUT replaces: omitted lists and properties are cleared
-    response = me.put(detail(client), {"name": "Put name", "properties": {"employees": 7}},
-                      format="json")
+    response = me.put(
+        detail(client), {"name": "Put name", "properties": {"employees": 7}}, format="json"
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["phones"] == []
@@ -143,11 +167,19 @@ def test_mass_assignment_of_protected_fields_is_ignored(staff, api):
     import uuid
 
     forged = uuid.uuid4()
-    response = api(staff.manager1).post(URL, {
-        "id": str(forged), "name": "Honest", "created_by": str(staff.admin.pk),
-        "deleted_at": "2020-01-01T00:00:00Z", "created_at": "2000-01-01T00:00:00Z",
-        "masked": True, "search_name": "forged",
-    }, format="json")
+    response = api(staff.manager1).post(
+        URL,
+        {
+            "id": str(forged),
+            "name": "Honest",
+            "created_by": str(staff.admin.pk),
+            "deleted_at": "2020-01-01T00:00:00Z",
+            "created_at": "2000-01-01T00:00:00Z",
+            "masked": True,
+            "search_name": "forged",
+        },
+        format="json",
+    )
     assert response.status_code == 201
     client = Client.objects.get(name="Honest")
     assert client.pk != forged
@@ -155,9 +187,15 @@ def test_mass_assignment_of_protected_fields_is_ignored(staff, api):
     assert client.deleted_at is None
     assert client.created_at.year > 2000
     assert client.search_name == "honest"
-    response = api(staff.manager1).patch(detail(client), {
-        "id": str(forged), "deleted_at": "2020-01-01T00:00:00Z",
-        "created_by": str(staff.admin.pk)}, format="json")
+    response = api(staff.manager1).patch(
+        detail(client),
+        {
+            "id": str(forged),
+            "deleted_at": "2020-01-01T00:00:00Z",
+            "created_by": str(staff.admin.pk),
+        },
+        format="json",
+    )
     assert response.status_code == 200
     client.refresh_from_db()
     assert client.deleted_at is None and client.created_by == staff.manager1
@@ -167,24 +205,27 @@ def test_mass_assignment_of_protected_fields_is_ignored(staff, api):
 # --- validation as problem details ----------------------------------------------------
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"name": "X", "emails": [{"value": "not-an-email"}]}, "emails"),
-    ({"name": "X", "phones": [{"value": "call me maybe"}]}, "phones"),
-    ({"name": "X", "websites": [{"value": "not a site"}]}, "websites"),
-    ({"name": "X", "tax_id": "7707083894"}, "tax_id"),
-    ({"name": "X", "tax_id": "DE123"}, "tax_id"),
-    ({"name": "X", "properties": {"nonexistent": 1}}, "properties"),
-    ({"name": "X", "properties": {"employees": "many"}}, "properties"),
-    ({"name": "X", "properties": {"segment": "galactic"}}, "properties"),
-    ({"name": "X", "properties": "flat"}, "properties"),
-    ({"name": ""}, "name"),
-    ({}, "name"),
-    ({"name": "X", "kind": "robot"}, "kind"),
-    ({"name": "X", "status": "no-such-status"}, "status"),
-    ({"name": "X", "manager": "00000000-0000-0000-0000-000000000000"}, "manager"),
-    ({"name": "X", "addresses": [{"country": "Russia", "city": "Moscow"}]}, "addresses"),
-    ({"name": "X", "emails": "a@b.example"}, "emails"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "X", "emails": [{"value": "not-an-email"}]}, "emails"),
+        ({"name": "X", "phones": [{"value": "call me maybe"}]}, "phones"),
+        ({"name": "X", "websites": [{"value": "not a site"}]}, "websites"),
+        ({"name": "X", "tax_id": "7707083894"}, "tax_id"),
+        ({"name": "X", "tax_id": "DE123"}, "tax_id"),
+        ({"name": "X", "properties": {"nonexistent": 1}}, "properties"),
+        ({"name": "X", "properties": {"employees": "many"}}, "properties"),
+        ({"name": "X", "properties": {"segment": "galactic"}}, "properties"),
+        ({"name": "X", "properties": "flat"}, "properties"),
+        ({"name": ""}, "name"),
+        ({}, "name"),
+        ({"name": "X", "kind": "robot"}, "kind"),
+        ({"name": "X", "status": "no-such-status"}, "status"),
+        ({"name": "X", "manager": "00000000-0000-0000-0000-000000000000"}, "manager"),
+        ({"name": "X", "addresses": [{"country": "Russia", "city": "Moscow"}]}, "addresses"),
+        ({"name": "X", "emails": "a@b.example"}, "emails"),
+    ],
+)
 def test_invalid_client_answers_problem_naming_the_field(staff, api, props, payload, field):
     response = api(staff.manager1).post(URL, payload, format="json")
     assert response.status_code == 400, response.content
@@ -199,8 +240,10 @@ def test_invalid_client_answers_problem_naming_the_field(staff, api, props, payl
 
 def test_invalid_email_error_names_the_value(staff, api):
     response = api(staff.manager1).post(
-        URL, {"name": "X", "emails": [{"value": "ok@example.com"}, {"value": "not-an-email"}]},
-        format="json")
+        URL,
+        {"name": "X", "emails": [{"value": "ok@example.com"}, {"value": "not-an-email"}]},
+        format="json",
+    )
     problem = response.json()
     assert problem["fields"] == ["emails"]
     assert "#2" in problem["errors"][0]["message"]
@@ -209,8 +252,9 @@ def test_invalid_email_error_names_the_value(staff, api):
 
 def test_failed_update_changes_nothing(staff, api, props):
     client = make_client(staff.manager1, "Keep", emails=[{"value": "keep@example.com"}])
-    response = api(staff.manager1).patch(detail(client), {
-        "name": "Changed", "emails": [{"value": "broken"}]}, format="json")
+    response = api(staff.manager1).patch(
+        detail(client), {"name": "Changed", "emails": [{"value": "broken"}]}, format="json"
+    )
     assert response.status_code == 400
     assert "emails" in response.json()["fields"]
     client.refresh_from_db()
@@ -292,11 +336,16 @@ def test_list_does_a_fixed_number_of_queries(staff, api, props, django_assert_ma
 
     def add(n, start):
         for i in range(start, start + n):
-            make_client(staff.manager1, f"Client {i:03d}", tags=tags[: i % 3 + 1],
-                        is_confidential=i % 4 == 0,
-                        phones=[{"value": f"+7495{i:07d}"}, {"value": f"+7916{i:07d}"}],
-                        emails=[{"value": f"c{i}@example.com"}],
-                        addresses=[{"city": "Moscow"}], properties={"card": f"{i}"})
+            make_client(
+                staff.manager1,
+                f"Client {i:03d}",
+                tags=tags[: i % 3 + 1],
+                is_confidential=i % 4 == 0,
+                phones=[{"value": f"+7495{i:07d}"}, {"value": f"+7916{i:07d}"}],
+                emails=[{"value": f"c{i}@example.com"}],
+                addresses=[{"city": "Moscow"}],
+                properties={"card": f"{i}"},
+            )
 
     def count_queries(page_size):
         with CaptureQueriesContext(connection) as ctx:
@@ -323,15 +372,33 @@ def test_list_does_a_fixed_number_of_queries(staff, api, props, django_assert_ma
 def spread(staff, props):
     """A few clients of manager1 and manager2 with different attributes."""
     vip_tag, source = Tag.objects.create(name="VIP"), Source.objects.create(name="Web")
-    a = make_client(staff.manager1, "Alpha Foods", kind="company", status=status("lead"),
-                    tags=[vip_tag], source=source, tax_id="7707083893",
-                    phones=[{"value": "+7 495 123-45-67"}],
-                    emails=[{"value": "sales@alpha.example"}],
-                    properties={"segment": "retail", "employees": 10})
-    b = make_client(staff.manager1, "Bravo Parts", kind="person", status=status("active"),
-                    is_confidential=True, properties={"segment": "wholesale", "employees": 500})
-    c = make_client(staff.manager2, "Charlie Tools", status=status("active"),
-                    manager=staff.manager2, properties={"employees": 50})
+    a = make_client(
+        staff.manager1,
+        "Alpha Foods",
+        kind="company",
+        status=status("lead"),
+        tags=[vip_tag],
+        source=source,
+        tax_id="7707083893",
+        phones=[{"value": "+7 495 123-45-67"}],
+        emails=[{"value": "sales@alpha.example"}],
+        properties={"segment": "retail", "employees": 10},
+    )
+    b = make_client(
+        staff.manager1,
+        "Bravo Parts",
+        kind="person",
+        status=status("active"),
+        is_confidential=True,
+        properties={"segment": "wholesale", "employees": 500},
+    )
+    c = make_client(
+        staff.manager2,
+        "Charlie Tools",
+        status=status("active"),
+        manager=staff.manager2,
+        properties={"employees": 50},
+    )
     d = make_client(staff.admin, "Delta Unassigned")
     return {"a": a, "b": b, "c": c, "d": d, "tag": vip_tag, "source": source}
 
@@ -341,38 +408,46 @@ def names(response):
     return sorted(c["name"] for c in response.json()["results"])
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({}, ["a", "b", "c", "d"]),
-    ({"manager": "m1"}, ["a", "b"]),
-    ({"manager": "m2"}, ["c"]),
-    ({"manager": "none"}, ["d"]),
-    ({"status": "lead"}, ["a"]),
-    ({"status": "active"}, ["b", "c"]),
-    ({"status": "active-id"}, ["b", "c"]),
-    ({"kind": "person"}, ["b"]),
-    ({"tag": "tag"}, ["a"]),
-    ({"source": "source"}, ["a"]),
-    ({"department": "sales"}, ["a", "b", "c"]),
-    ({"is_confidential": "true"}, ["b"]),
-    ({"is_confidential": "false"}, ["a", "c", "d"]),
-    ({"search": "alpha"}, ["a"]),
-    ({"search": "PARTS"}, ["b"]),
-    ({"search": "8 (495) 1234567"}, ["a"]),
-    ({"search": "+74951234567"}, ["a"]),
-    ({"search": "sales@alpha"}, ["a"]),
-    ({"search": "7707083893"}, ["a"]),
-    ({"search": "nothing like it"}, []),
-    ({"prop_segment": "retail"}, ["a"]),
-    ({"prop_segment": "wholesale"}, ["b"]),
-    ({"prop_employees__gte": "50"}, ["b", "c"]),
-    ({"prop_employees__lte": "50"}, ["a", "c"]),
-    ({"prop_employees": "500"}, ["b"]),
-    ({"status": "active", "manager": "m1", "search": "bravo"}, ["b"]),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["a", "b", "c", "d"]),
+        ({"manager": "m1"}, ["a", "b"]),
+        ({"manager": "m2"}, ["c"]),
+        ({"manager": "none"}, ["d"]),
+        ({"status": "lead"}, ["a"]),
+        ({"status": "active"}, ["b", "c"]),
+        ({"status": "active-id"}, ["b", "c"]),
+        ({"kind": "person"}, ["b"]),
+        ({"tag": "tag"}, ["a"]),
+        ({"source": "source"}, ["a"]),
+        ({"department": "sales"}, ["a", "b", "c"]),
+        ({"is_confidential": "true"}, ["b"]),
+        ({"is_confidential": "false"}, ["a", "c", "d"]),
+        ({"search": "alpha"}, ["a"]),
+        ({"search": "PARTS"}, ["b"]),
+        ({"search": "8 (495) 1234567"}, ["a"]),
+        ({"search": "+74951234567"}, ["a"]),
+        ({"search": "sales@alpha"}, ["a"]),
+        ({"search": "7707083893"}, ["a"]),
+        ({"search": "nothing like it"}, []),
+        ({"prop_segment": "retail"}, ["a"]),
+        ({"prop_segment": "wholesale"}, ["b"]),
+        ({"prop_employees__gte": "50"}, ["b", "c"]),
+        ({"prop_employees__lte": "50"}, ["a", "c"]),
+        ({"prop_employees": "500"}, ["b"]),
+        ({"status": "active", "manager": "m1", "search": "bravo"}, ["b"]),
+    ],
+)
 def test_filters(staff, api, spread, params, expected):
-    lookup = {"m1": staff.manager1.pk, "m2": staff.manager2.pk, "sales": staff.sales.pk,
-              "tag": spread["tag"].pk, "source": spread["source"].pk,
-              "active-id": status("active").pk}
+    lookup = {
+        "m1": staff.manager1.pk,
+        "m2": staff.manager2.pk,
+        "sales": staff.sales.pk,
+        "tag": spread["tag"].pk,
+        "source": spread["source"].pk,
+        "active-id": status("active").pk,
+    }
     query = {k: str(lookup.get(v, v)) for k, v in params.items()}
     response = api(staff.admin).get(URL, query)
     assert names(response) == sorted(spread[key].name for key in expected)
@@ -383,15 +458,18 @@ def test_manager_me_filter(staff, api, spread):
     assert names(api(staff.manager2).get(URL, {"manager": "me"})) == ["Charlie Tools"]
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"prop_unknown": "1"}, "prop_unknown"),
-    ({"prop_employees__between": "1"}, "prop_employees__between"),
-    ({"manager": "someone"}, "manager"),
-    ({"status": "no-such-status"}, "status"),
-    ({"tag": "x"}, "tag"),
-    ({"kind": "robot"}, "kind"),
-    ({"is_confidential": "maybe"}, "is_confidential"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"prop_unknown": "1"}, "prop_unknown"),
+        ({"prop_employees__between": "1"}, "prop_employees__between"),
+        ({"manager": "someone"}, "manager"),
+        ({"status": "no-such-status"}, "status"),
+        ({"tag": "x"}, "tag"),
+        ({"kind": "robot"}, "kind"),
+        ({"is_confidential": "maybe"}, "is_confidential"),
+    ],
+)
 def test_bad_filters_answer_400_naming_the_parameter(staff, api, spread, params, field):
     response = api(staff.admin).get(URL, params)
     assert response.status_code == 400
@@ -407,44 +485,74 @@ def test_batch_actions(staff, api, spread):
     ids = [str(spread[k].pk) for k in ("a", "b", "c", "d")]  # c and d are not manager1's
     tag = Tag.objects.create(name="Batch")
 
-    response = me.post(f"{URL}batch/", {"ids": ids, "action": "set_status",
-                                        "value": "lost"}, format="json")
+    response = me.post(
+        f"{URL}batch/", {"ids": ids, "action": "set_status", "value": "lost"}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert response.json() == {"changed": 2}
     assert set(Client.objects.filter(status__code="lost").values_list("name", flat=True)) == {
-        "Alpha Foods", "Bravo Parts"}
+        "Alpha Foods",
+        "Bravo Parts",
+    }
 
-    response = me.post(f"{URL}batch/", {"ids": ids, "action": "add_tag",
-                                        "value": str(tag.pk)}, format="json")
+    response = me.post(
+        f"{URL}batch/", {"ids": ids, "action": "add_tag", "value": str(tag.pk)}, format="json"
+    )
     assert response.json() == {"changed": 2}
     assert set(tag.clients.values_list("name", flat=True)) == {"Alpha Foods", "Bravo Parts"}
 
-    response = me.post(f"{URL}batch/", {"ids": ids, "action": "remove_tag",
-                                        "value": str(tag.pk)}, format="json")
+    response = me.post(
+        f"{URL}batch/", {"ids": ids, "action": "remove_tag", "value": str(tag.pk)}, format="json"
+    )
     assert response.json() == {"changed": 2} and not tag.clients.exists()
 
-    response = api(staff.head).post(f"{URL}batch/", {
-        "ids": ids, "action": "assign_manager", "value": str(staff.manager2.pk)}, format="json")
+    response = api(staff.head).post(
+        f"{URL}batch/",
+        {"ids": ids, "action": "assign_manager", "value": str(staff.manager2.pk)},
+        format="json",
+    )
     assert response.json() == {"changed": 3}  # the head sees Sales: a, b, c
     assert Client.objects.get(pk=spread["d"].pk).manager is None
 
-    response = api(staff.manager2).post(f"{URL}batch/", {"ids": ids[:1], "action": "trash"},
-                                        format="json")
+    response = api(staff.manager2).post(
+        f"{URL}batch/", {"ids": ids[:1], "action": "trash"}, format="json"
+    )
     assert response.json() == {"changed": 1}
     assert Client.objects.get(pk=spread["a"].pk).deleted_at is not None
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"ids": [], "action": "trash"}, "ids"),
-    ({"ids": ["x"], "action": "trash"}, "ids"),
-    ({"ids": ["01900000-0000-7000-8000-000000000000"], "action": "explode"}, "action"),
-    ({"ids": ["01900000-0000-7000-8000-000000000000"], "action": "add_tag",
-      "value": "01900000-0000-7000-8000-000000000000"}, "value"),
-    ({"ids": ["01900000-0000-7000-8000-000000000000"], "action": "set_status",
-      "value": "nope"}, "value"),
-    ({"ids": ["01900000-0000-7000-8000-000000000000"], "action": "assign_manager",
-      "value": "nobody"}, "value"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"ids": [], "action": "trash"}, "ids"),
+        ({"ids": ["x"], "action": "trash"}, "ids"),
+        ({"ids": ["01900000-0000-7000-8000-000000000000"], "action": "explode"}, "action"),
+        (
+            {
+                "ids": ["01900000-0000-7000-8000-000000000000"],
+                "action": "add_tag",
+                "value": "01900000-0000-7000-8000-000000000000",
+            },
+            "value",
+        ),
+        (
+            {
+                "ids": ["01900000-0000-7000-8000-000000000000"],
+                "action": "set_status",
+                "value": "nope",
+            },
+            "value",
+        ),
+        (
+            {
+                "ids": ["01900000-0000-7000-8000-000000000000"],
+                "action": "assign_manager",
+                "value": "nobody",
+            },
+            "value",
+        ),
+    ],
+)
 def test_batch_validation(staff, api, payload, field):
     response = api(staff.manager1).post(f"{URL}batch/", payload, format="json")
     assert response.status_code == 400
@@ -455,10 +563,15 @@ def test_batch_validation(staff, api, payload, field):
 
 
 def test_masked_client_hides_details_and_ignores_writes_to_them(staff, api, props):
-    vip = make_client(staff.manager2, "Secret Co", is_confidential=True,
-                      phones=[{"value": "+74951112233"}], emails=[{"value": "vip@example.com"}],
-                      addresses=[{"city": "Moscow"}],
-                      properties={"card": "4111", "segment": "retail"})
+    vip = make_client(
+        staff.manager2,
+        "Secret Co",
+        is_confidential=True,
+        phones=[{"value": "+74951112233"}],
+        emails=[{"value": "vip@example.com"}],
+        addresses=[{"city": "Moscow"}],
+        properties={"card": "4111", "segment": "retail"},
+    )
     ClientShare.objects.create(client=vip, user=staff.manager1)
     body = api(staff.manager1).get(detail(vip)).json()
     assert body["masked"] is True
@@ -467,14 +580,24 @@ def test_masked_client_hides_details_and_ignores_writes_to_them(staff, api, prop
     assert body["properties"] == {"segment": "retail"}
     assert body["name"] == "Secret Co"
 
-    response = api(staff.manager1).put(detail(vip), {
-        "name": "Secret Co", "is_confidential": True, "manager": str(staff.manager2.pk),
-        "status": "lead", "phones": [], "properties": {"segment": "wholesale", "card": "0"},
-    }, format="json")
+    response = api(staff.manager1).put(
+        detail(vip),
+        {
+            "name": "Secret Co",
+            "is_confidential": True,
+            "manager": str(staff.manager2.pk),
+            "status": "lead",
+            "phones": [],
+            "properties": {"segment": "wholesale", "card": "0"},
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.content
     vip.refresh_from_db()
     assert set(vip.contact_points.values_list("value", flat=True)) == {
-        "vip@example.com", "+74951112233"}
+        "vip@example.com",
+        "+74951112233",
+    }
     assert vip.addresses.count() == 1
     assert vip.properties == {"card": "4111", "segment": "wholesale"}
 

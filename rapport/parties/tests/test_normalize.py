@@ -134,7 +134,7 @@ def test_every_format_of_a_number_gives_the_same_e164(region_and_number):
 
 @given(phone_numbers())
 def test_normalize_phone_is_idempotent(region_and_number):
-    region, number = region_and_number
+    _region, number = region_and_number
     intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     once = normalize.normalize_phone(intl)
     assert normalize.normalize_phone(once) == once

@@ -29,6 +29,13 @@ from rapport.parties.models import (
 from rapport.parties.tests.factories import ClientFactory
 from rapport.parties.views._common import PAGE_SIZE
 
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The staff fixture sets passwords; these tests log in with force_login."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 LIST = "/clients/"
 
 

@@ -234,6 +234,7 @@ def client_history(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 def client_trash(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = selectors.client_get(actor=request.user, pk=pk)
+    _require_writer(request)
     services.client_trash(actor=request.user, client=client)
     messages.success(request, _("“%(name)s” moved to the trash.") % {"name": client.name})
     return redirect("parties:client_list")
@@ -243,6 +244,7 @@ def client_trash(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 def client_share(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = selectors.client_get(actor=request.user, pk=pk)
+    _require_writer(request)
     user = core_selectors.user_directory(actor=request.user).filter(
         pk=_uuid(request.POST.get("user"))).first()
     if user is None:
@@ -257,6 +259,7 @@ def client_share(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 def client_unshare(request: HttpRequest, pk: uuid.UUID, user_id: uuid.UUID) -> HttpResponse:
     client = selectors.client_get(actor=request.user, pk=pk)
+    _require_writer(request)
     user = core_selectors.user_directory(actor=request.user).filter(pk=user_id).first()
     if user is None:
         raise Http404
@@ -269,6 +272,7 @@ def client_unshare(request: HttpRequest, pk: uuid.UUID, user_id: uuid.UUID) -> H
 @require_POST
 def relation_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = selectors.client_get(actor=request.user, pk=pk)
+    _require_writer(request)
     other = selectors.client_get(actor=request.user, pk=_uuid(request.POST.get("to_client")))
     kind = selectors.relation_types().filter(pk=_uuid(request.POST.get("type"))).first()
     if kind is None:
@@ -288,6 +292,7 @@ def relation_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 def relation_remove(request: HttpRequest, pk: uuid.UUID, relation_id: uuid.UUID) -> HttpResponse:
     client = selectors.client_get(actor=request.user, pk=pk)
+    _require_writer(request)
     found = [r["relation"] for r in selectors.client_relations(actor=request.user, client=client)
              if r["relation"].pk == relation_id]
     if not found:

@@ -72,6 +72,7 @@ def contact_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 def contact_trash(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     contact = selectors.contact_get(actor=request.user, pk=pk)
+    _require_writer(request)
     services.contact_trash(actor=request.user, contact=contact)
     messages.success(request, _("“%(name)s” moved to the trash.") % {"name": contact.full_name})
     return redirect("parties:contact_list")

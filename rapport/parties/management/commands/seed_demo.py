@@ -45,10 +45,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Seeding {count:,} clients (seed {seed}, batches of {batch:,}) "
                           f"into {connection.vendor} ...")
         step = max(batch, count // 20)
+        next_report = [step]
 
         def progress(done: int, total: int, rows: int, elapsed: float) -> None:
-            if verbosity < 1 or (done % step and done != total and verbosity < 2):
+            if verbosity < 1 or (done < next_report[0] and done != total and verbosity < 2):
                 return
+            next_report[0] = done + step
             rate = done / elapsed if elapsed else 0.0
             eta = (total - done) / rate if rate else 0.0
             self.stdout.write(f"  {done:>10,} / {total:,} clients, {rows:,} rows, "

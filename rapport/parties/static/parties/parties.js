@@ -88,6 +88,15 @@
   document.addEventListener("DOMContentLoaded", () => {
     init(document);
     document.body.addEventListener("htmx:afterSwap", (event) => init(event.target));
+    // Keep list URLs (pushed to the address bar, saved as filters) short: no empty params.
+    document.body.addEventListener("htmx:configRequest", (event) => {
+      if (!event.detail.elt.closest("[data-drop-empty-params]")) return;
+      const params = event.detail.parameters;
+      Array.from(params.keys ? params.keys() : Object.keys(params)).forEach((key) => {
+        const value = params.get ? params.get(key) : params[key];
+        if (value === "" || value === null) params.delete ? params.delete(key) : delete params[key];
+      });
+    });
 
     document.body.addEventListener("click", (event) => {
       // A row from a <template> (rows with pickers cannot be cloned once initialised).
