@@ -322,9 +322,7 @@ def contact_get(*, actor: User, pk: Any) -> ContactPerson:
         Prefetch("roles", queryset=ContactRole.objects.select_related("client")),
         "addresses",
     )
-    # distinct(): the visibility rule ORs in a join on roles, which repeats a contact
-    # person linked to several clients.
-    return access.get_visible_or_404(actor, ContactPerson, pk, queryset=qs.distinct())
+    return access.get_visible_or_404(actor, ContactPerson, pk, queryset=qs)
 
 
 # --- reference lists ------------------------------------------------------------------
