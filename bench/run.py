@@ -68,18 +68,26 @@ def run_cell(db: str, size: int) -> dict[str, Any]:
         "DATABASE_URL": url,
         # Production-like: no DEBUG (no query log, no debug pages). RAPPORT_TESTING keeps
         # plain static storage (no collectstatic manifest needed) and no HTTPS redirect.
-        "DEBUG": "0", "RAPPORT_TESTING": "1", "RAPPORT_DEMO": "1",
+        "DEBUG": "0",
+        "RAPPORT_TESTING": "1",
+        "RAPPORT_DEMO": "1",
         "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
-        "ALLOWED_HOSTS": "testserver", "PYTHONUNBUFFERED": "1",
+        "ALLOWED_HOSTS": "testserver",
+        "PYTHONUNBUFFERED": "1",
     }
     proc = subprocess.Popen(  # noqa: S603  (our own script, fixed arguments)
-        [sys.executable, str(ROOT / "bench" / "worker.py"), str(size)], env=env, cwd=ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [sys.executable, str(ROOT / "bench" / "worker.py"), str(size)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     result = None
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith(RESULT_PREFIX):
-            result = json.loads(line[len(RESULT_PREFIX):])
+            result = json.loads(line[len(RESULT_PREFIX) :])
         else:
             print(line, end="", flush=True)
     if proc.wait() != 0 or result is None:
@@ -88,9 +96,12 @@ def run_cell(db: str, size: int) -> dict[str, Any]:
     plans = BENCH_DIR / f"plans-{db}-{label(size)}.txt"
     plans.write_text(
         f"-- raw list SQL plan\n{result.pop('explain_list')}\n\n"
-        f"-- raw search-only SQL plan\n{result.pop('explain_search', '')}\n\n" + "\n\n".join(
-            f"-- slowest query of {p['page']}\n{p.pop('slowest_sql', '')}"
-            for p in result["pages"]), encoding="utf-8")
+        f"-- raw search-only SQL plan\n{result.pop('explain_search', '')}\n\n"
+        + "\n\n".join(
+            f"-- slowest query of {p['page']}\n{p.pop('slowest_sql', '')}" for p in result["pages"]
+        ),
+        encoding="utf-8",
+    )
     return result
 
 
@@ -99,8 +110,10 @@ def fmt_ms(value: float | None) -> str:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    head = ("| db | clients | page | p50 ms | p95 ms | raw SQL p50 | raw SQL p95 | p50 ratio "
-            "| p95 ratio | queries |")
+    head = (
+        "| db | clients | page | p50 ms | p95 ms | raw SQL p50 | raw SQL p95 | p50 ratio "
+        "| p95 ratio | queries |"
+    )
     lines = [head, "|" + "---|" * 10]
     verdicts = []
     for res in results:
@@ -109,8 +122,10 @@ def table(results: list[dict[str, Any]]) -> str:
             continue
         for page in res["pages"]:
             if "error" in page:
-                lines.append(f"| {res['db']} | {res['clients']:,} | {page['page']} | "
-                             f"{page['error']} |" + "  |" * 5 + f" {page['queries'] or '—'} |")
+                lines.append(
+                    f"| {res['db']} | {res['clients']:,} | {page['page']} | "
+                    f"{page['error']} |" + "  |" * 5 + f" {page['queries'] or '—'} |"
+                )
                 continue
             ratio = page["page_ms"]["p95"] / page["raw_ms"]["p95"]
             lines.append(
@@ -118,12 +133,15 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"{fmt_ms(page['page_ms']['p50'])} | {fmt_ms(page['page_ms']['p95'])} | "
                 f"{fmt_ms(page['raw_ms']['p50'])} | {fmt_ms(page['raw_ms']['p95'])} | "
                 f"{page['page_ms']['p50'] / page['raw_ms']['p50']:.1f}x | "
-                f"{ratio:.1f}x | {page['queries']} |")
+                f"{ratio:.1f}x | {page['queries']} |"
+            )
             if page["page"].startswith("list API"):
                 verdicts.append((res["db"], res["clients"], page["page"], ratio))
     out = "\n".join(lines)
-    out += (f"\n\nTarget: p95 of the list API within {TARGET_RATIO:.0f}x of the raw SQL p95 "
-            "that fetches the same rows.\n")
+    out += (
+        f"\n\nTarget: p95 of the list API within {TARGET_RATIO:.0f}x of the raw SQL p95 "
+        "that fetches the same rows.\n"
+    )
     for db, clients, page, ratio in verdicts:
         verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
         out += f"  {verdict}  {db:<10} {clients:>9,}  {page}: {ratio:.1f}x\n"
@@ -139,8 +157,13 @@ def query_count_summary(results: list[dict[str, Any]]) -> str:
     lines = ["\nSQL queries per page by data size (fixed whatever the size?):"]
     for (db, page), by_size in counts.items():
         values = ", ".join(f"{size:,}: {n}" for size, n in sorted(by_size.items()))
-        same = "yes" if len(set(by_size.values())) == 1 and len(by_size) > 1 else \
-            "one size only" if len(by_size) == 1 else "NO"
+        same = (
+            "yes"
+            if len(set(by_size.values())) == 1 and len(by_size) > 1
+            else "one size only"
+            if len(by_size) == 1
+            else "NO"
+        )
         lines.append(f"  {db:<10} {page:<24} {values}  -> {same}")
     return "\n".join(lines) + "\n"
 
@@ -150,10 +173,15 @@ def seeding_summary(results: list[dict[str, Any]]) -> str:
     for res in results:
         if res.get("seeded"):
             rate = res["seeded"] / res["seed_seconds"] if res["seed_seconds"] else 0
-            lines.append(f"  {res['db']:<10} seeded {res['seeded']:,} clients in "
-                         f"{res['seed_seconds']:.0f} s ({rate:,.0f} clients/s)")
-    return ("\nSeeding this run:\n" + "\n".join(lines) + "\n") if lines else \
-        "\nSeeding this run: none (bench databases reused).\n"
+            lines.append(
+                f"  {res['db']:<10} seeded {res['seeded']:,} clients in "
+                f"{res['seed_seconds']:.0f} s ({rate:,.0f} clients/s)"
+            )
+    return (
+        ("\nSeeding this run:\n" + "\n".join(lines) + "\n")
+        if lines
+        else "\nSeeding this run: none (bench databases reused).\n"
+    )
 
 
 def main() -> int:
@@ -163,18 +191,21 @@ def main() -> int:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     results = [run_cell(db, size) for db in dbs for size in sizes]
     db_versions = sorted({r.get("version", "") for r in results} - {""})
-    header = (f"Rapport bench, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
-              f"{os.cpu_count()} CPU, Python {platform.python_version()}; "
-              f"{', '.join(db_versions)}; "
-              f"{os.environ.get('BENCH_SAMPLES', '100')} samples per page after "
-              f"{os.environ.get('BENCH_WARMUP', '5')} warm-up; "
-              f"search text “{os.environ.get('BENCH_SEARCH', 'альфа')}”, no-match text "
-              f"“{os.environ.get('BENCH_RARE_SEARCH', 'щзщз')}”")
+    header = (
+        f"Rapport bench, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
+        f"{os.cpu_count()} CPU, Python {platform.python_version()}; "
+        f"{', '.join(db_versions)}; "
+        f"{os.environ.get('BENCH_SAMPLES', '100')} samples per page after "
+        f"{os.environ.get('BENCH_WARMUP', '5')} warm-up; "
+        f"search text “{os.environ.get('BENCH_SEARCH', 'альфа')}”, no-match text "
+        f"“{os.environ.get('BENCH_RARE_SEARCH', 'щзщз')}”"
+    )
     report = header + "\n\n" + table(results) + seeding_summary(results)
     print("\n" + report)
     (BENCH_DIR / "last-run.md").write_text(report, encoding="utf-8")
-    (BENCH_DIR / "last-run.json").write_text(json.dumps(results, ensure_ascii=False, indent=1),
-                                             encoding="utf-8")
+    (BENCH_DIR / "last-run.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return 0 if all("failed" not in r for r in results) else 1
 
 

@@ -56,14 +56,18 @@ def prepare(size: int) -> dict[str, Any]:
     if have < size:
         log(f"  {have:,} clients present, seeding {size - have:,} more")
         started = time.perf_counter()
-        call_command("seed_demo", clients=size - have, seed=size + have, batch=5000,
-                     stdout=sys.stdout)
+        call_command(
+            "seed_demo", clients=size - have, seed=size + have, batch=5000, stdout=sys.stdout
+        )
         seconds = time.perf_counter() - started
         seeded = size - have
     else:
         log(f"  reusing the database: {have:,} clients present")
-    return {"clients": Client.objects.filter(deleted_at__isnull=True).count(),
-            "seeded": seeded, "seed_seconds": round(seconds, 1)}
+    return {
+        "clients": Client.objects.filter(deleted_at__isnull=True).count(),
+        "seeded": seeded,
+        "seed_seconds": round(seconds, 1),
+    }
 
 
 # --- timing ---------------------------------------------------------------------------
@@ -78,8 +82,11 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def summary(times: list[float]) -> dict[str, float]:
-    return {"p50": percentile(times, 50), "p95": percentile(times, 95),
-            "mean": statistics.fmean(times)}
+    return {
+        "p50": percentile(times, 50),
+        "p95": percentile(times, 95),
+        "mean": statistics.fmean(times),
+    }
 
 
 def timed_pair(page, baseline, samples: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -130,8 +137,9 @@ CARD_SQL = [
 
 
 def explain(sql: str, params: list[Any]) -> str:
-    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else \
-        "EXPLAIN (ANALYZE, BUFFERS) "
+    prefix = (
+        "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
+    )
     with connection.cursor() as cursor:
         cursor.execute(prefix + sql, params)
         rows = cursor.fetchall()
@@ -145,9 +153,11 @@ def measure(samples: int, warmup: int, search: str, rare: str) -> dict[str, Any]
     like = f"%{search}%"
     list_params = [db_value(manager.pk), db_value(status.pk), like]
     raw_rows = raw(LIST_SQL, list_params)
-    card_client = (Client.objects.filter(manager=manager, deleted_at__isnull=True,
-                                         contact_roles__isnull=False)
-                   .order_by("search_name", "id").first())
+    card_client = (
+        Client.objects.filter(manager=manager, deleted_at__isnull=True, contact_roles__isnull=False)
+        .order_by("search_name", "id")
+        .first()
+    )
     query = {"manager": str(manager.pk), "status": str(status.pk), "search": search}
     api = HttpClient(HTTP_AUTHORIZATION=f"Bearer {api_token_issue(user=director)}")
     api_as_manager = HttpClient(HTTP_AUTHORIZATION=f"Bearer {api_token_issue(user=manager)}")
@@ -159,16 +169,20 @@ def measure(samples: int, warmup: int, search: str, rare: str) -> dict[str, Any]
 
     pages = [
         ("list API (director)", lambda: api.get("/api/v1/clients/", query, secure=True), list_raw),
-        ("list API (the manager)",
-         lambda: api_as_manager.get("/api/v1/clients/", query, secure=True), list_raw),
+        (
+            "list API (the manager)",
+            lambda: api_as_manager.get("/api/v1/clients/", query, secure=True),
+            list_raw,
+        ),
         ("list HTML (director)", lambda: web.get("/clients/", query, secure=True), list_raw),
-        ("client card HTML", lambda: web.get(f"/clients/{card_client.pk}/", secure=True),
-         card_raw),
+        ("client card HTML", lambda: web.get(f"/clients/{card_client.pk}/", secure=True), card_raw),
         # Search as you type with no other filter, for a text no client has: the worst
         # case of LIKE '%text%' (every name is looked at).
-        ("list API, search only, no match",
-         lambda: api.get("/api/v1/clients/", {"search": rare}, secure=True),
-         lambda: raw(SEARCH_SQL, [f"%{rare}%"])),
+        (
+            "list API, search only, no match",
+            lambda: api.get("/api/v1/clients/", {"search": rare}, secure=True),
+            lambda: raw(SEARCH_SQL, [f"%{rare}%"]),
+        ),
     ]
     results = []
     for name, page, baseline in pages:
@@ -179,12 +193,21 @@ def measure(samples: int, warmup: int, search: str, rare: str) -> dict[str, Any]
             with CaptureQueriesContext(connection) as ctx:  # steady state, after warm-up
                 response = page()
         except Exception as exc:  # a page under construction must not stop the run
-            results.append({"page": name, "status": 500, "queries": None,
-                            "error": f"{type(exc).__name__}: {exc}"[:300]})
+            results.append(
+                {
+                    "page": name,
+                    "status": 500,
+                    "queries": None,
+                    "error": f"{type(exc).__name__}: {exc}"[:300],
+                }
+            )
             log(f"  {name}: {type(exc).__name__}: {exc}")
             continue
-        row: dict[str, Any] = {"page": name, "status": response.status_code,
-                               "queries": len(ctx.captured_queries)}
+        row: dict[str, Any] = {
+            "page": name,
+            "status": response.status_code,
+            "queries": len(ctx.captured_queries),
+        }
         if response.status_code != 200:
             row["error"] = f"HTTP {response.status_code}"
             results.append(row)
@@ -195,15 +218,21 @@ def measure(samples: int, warmup: int, search: str, rare: str) -> dict[str, Any]
                 row["rows"] = len(response.json().get("results", []))
             except ValueError:
                 row["rows"] = None
-        row["slowest_sql"] = max(ctx.captured_queries, key=lambda q: float(q["time"]),
-                                 default={"sql": ""})["sql"][:2000]
+        row["slowest_sql"] = max(
+            ctx.captured_queries, key=lambda q: float(q["time"]), default={"sql": ""}
+        )["sql"][:2000]
         row["page_ms"], row["raw_ms"] = timed_pair(page, baseline, samples)
         results.append(row)
-        log(f"  {name}: p95 {row['page_ms']['p95']:.1f} ms, raw p95 "
-            f"{row['raw_ms']['p95']:.2f} ms, {row['queries']} queries")
+        log(
+            f"  {name}: p95 {row['page_ms']['p95']:.1f} ms, raw p95 "
+            f"{row['raw_ms']['p95']:.2f} ms, {row['queries']} queries"
+        )
     return {
-        "search": search, "raw_list_rows": len(raw_rows), "pages": results,
-        "explain_list": explain(LIST_SQL, list_params), "rare_search": rare,
+        "search": search,
+        "raw_list_rows": len(raw_rows),
+        "pages": results,
+        "explain_list": explain(LIST_SQL, list_params),
+        "rare_search": rare,
     }
 
 

@@ -18,17 +18,24 @@ def staff(db):
     sales = DepartmentFactory(name="Sales", parent=office)
     service = DepartmentFactory(name="Service", parent=office)
     return SimpleNamespace(
-        office=office, sales=sales, service=service,
+        office=office,
+        sales=sales,
+        service=service,
         admin=UserFactory(username="admin", role=Role.ADMINISTRATOR, department=office),
         director=UserFactory(username="director", role=Role.DIRECTOR, department=office),
         head=UserFactory(username="head.sales", role=Role.HEAD, department=sales),
         manager1=UserFactory(username="manager1", role=Role.MANAGER, department=sales),
         manager2=UserFactory(username="manager2", role=Role.MANAGER, department=sales),
         manager3=UserFactory(username="manager3", role=Role.MANAGER, department=service),
-        viewer=UserFactory(username="viewer", role=Role.READ_ONLY, department=office,
-                           read_scope=ReadScope.ALL),
-        viewer_sales=UserFactory(username="viewer.sales", role=Role.READ_ONLY, department=sales,
-                                 read_scope=ReadScope.DEPARTMENT),
+        viewer=UserFactory(
+            username="viewer", role=Role.READ_ONLY, department=office, read_scope=ReadScope.ALL
+        ),
+        viewer_sales=UserFactory(
+            username="viewer.sales",
+            role=Role.READ_ONLY,
+            department=sales,
+            read_scope=ReadScope.DEPARTMENT,
+        ),
     )
 
 

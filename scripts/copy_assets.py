@@ -11,12 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"
 VENDOR = ROOT / "rapport" / "web" / "static" / "vendor"
 
+ICON_FONTS = ("bootstrap-icons.woff2", "bootstrap-icons.woff")
 FILES = {
     "bootstrap/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
     "bootstrap/dist/js/bootstrap.bundle.min.js": "bootstrap/bootstrap.bundle.min.js",
     "bootstrap-icons/font/bootstrap-icons.min.css": "bootstrap-icons/bootstrap-icons.min.css",
-    "bootstrap-icons/font/fonts/bootstrap-icons.woff2": "bootstrap-icons/fonts/bootstrap-icons.woff2",
-    "bootstrap-icons/font/fonts/bootstrap-icons.woff": "bootstrap-icons/fonts/bootstrap-icons.woff",
+    **{
+        f"bootstrap-icons/font/fonts/{font}": f"bootstrap-icons/fonts/{font}" for font in ICON_FONTS
+    },
     "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
     "tom-select/dist/css/tom-select.bootstrap5.min.css": "tom-select/tom-select.bootstrap5.min.css",
     "tom-select/dist/js/tom-select.complete.min.js": "tom-select/tom-select.complete.min.js",

@@ -46,7 +46,10 @@ def registered_models() -> Iterable[type[Model]]:
 
 
 def visible_to(
-    actor: User | None, model: type[M], *, queryset: QuerySet[M] | None = None,
+    actor: User | None,
+    model: type[M],
+    *,
+    queryset: QuerySet[M] | None = None,
     include_trashed: bool = False,
 ) -> QuerySet[M]:
     """Rows of ``model`` that ``actor`` may see (fails closed)."""
@@ -62,14 +65,18 @@ def visible_to(
 
 
 def get_visible_or_404(
-    actor: User | None, model: type[M], pk: Any, *, queryset: QuerySet[M] | None = None,
+    actor: User | None,
+    model: type[M],
+    pk: Any,
+    *,
+    queryset: QuerySet[M] | None = None,
     include_trashed: bool = False,
 ) -> M:
     """The record if ``actor`` may see it; a 404 whether it is missing or forbidden."""
     try:
-        return visible_to(
-            actor, model, queryset=queryset, include_trashed=include_trashed
-        ).get(pk=pk)
+        return visible_to(actor, model, queryset=queryset, include_trashed=include_trashed).get(
+            pk=pk
+        )
     except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
         raise Http404(f"{model._meta.verbose_name} not found") from exc
     except Exception as exc:  # an invalid UUID string raises ValidationError
@@ -112,7 +119,11 @@ def department_subtree_ids(department_id: Any) -> list[Any]:
 
 
 def owner_scope(
-    actor: User, *, manager_field: str, department_field: str, shared: Q | None = None,
+    actor: User,
+    *,
+    manager_field: str,
+    department_field: str,
+    shared: Q | None = None,
 ) -> Q | None:
     """The standard rule for owned records as a Q; ``None`` means "everything".
 

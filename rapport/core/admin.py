@@ -21,9 +21,24 @@ class DepartmentAdmin(admin.ModelAdmin):
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "department", "is_active")
     list_filter = ("role", "department", "is_active")
-    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Rapport"), {"fields": (
-        "role", "department", "read_scope", "sees_confidential", "language", "time_zone",
-        "phone", "position")}))
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (
+            _("Rapport"),
+            {
+                "fields": (
+                    "role",
+                    "department",
+                    "read_scope",
+                    "sees_confidential",
+                    "language",
+                    "time_zone",
+                    "phone",
+                    "position",
+                )
+            },
+        ),
+    )
 
 
 @admin.register(AuditLog)

@@ -54,8 +54,9 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         problem["detail"] = _("The request has invalid fields.")
         problem["errors"] = _flatten(exc.detail)
-        problem["fields"] = sorted({e["field"].split(".")[0].split("[")[0]
-                                    for e in problem["errors"]})
+        problem["fields"] = sorted(
+            {e["field"].split(".")[0].split("[")[0] for e in problem["errors"]}
+        )
     elif isinstance(exc, exceptions.APIException):
         problem["detail"] = str(exc.detail)
     request = context.get("request")

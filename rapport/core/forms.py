@@ -54,7 +54,8 @@ class ProfileForm(BootstrapMixin, forms.Form):
     position = forms.CharField(label=_("Position"), max_length=200, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=time_zone_choices,
+        label=_("Time zone"),
+        choices=time_zone_choices,
         widget=forms.Select(attrs={"data-tomselect": ""}),
     )
 
@@ -65,7 +66,9 @@ class PasswordChangeForm(BootstrapMixin, auth_forms.PasswordChangeForm):
 
 class UserForm(BootstrapMixin, forms.Form):
     username = forms.RegexField(
-        label=_("Username"), max_length=150, regex=r"^[\w.@+-]+\Z",
+        label=_("Username"),
+        max_length=150,
+        regex=r"^[\w.@+-]+\Z",
         error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
     )
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
@@ -73,20 +76,26 @@ class UserForm(BootstrapMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.select_related("parent"),
+        label=_("Department"),
+        queryset=Department.objects.select_related("parent"),
         required=False,
     )
     read_scope = forms.ChoiceField(
-        label=_("Read-only grant"), choices=ReadScope.choices, initial=ReadScope.ALL,
+        label=_("Read-only grant"),
+        choices=ReadScope.choices,
+        initial=ReadScope.ALL,
         help_text=_("What a read-only user may see."),
     )
     sees_confidential = forms.BooleanField(
-        label=_("Sees confidential (VIP) clients"), required=False,
+        label=_("Sees confidential (VIP) clients"),
+        required=False,
         help_text=_("May see the contact details of confidential clients."),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     password = forms.CharField(
-        label=_("Set password"), required=False, strip=False,
+        label=_("Set password"),
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Leave empty to keep the current password."),
     )
@@ -97,7 +106,8 @@ class UserForm(BootstrapMixin, forms.Form):
         self.fields["department"].label_from_instance = department_label
         if user is None:
             self.fields["password"].help_text = _(
-                "Leave empty to create the user without a password (cannot log in yet).")
+                "Leave empty to create the user without a password (cannot log in yet)."
+            )
 
     def clean_password(self) -> str:
         password = self.cleaned_data.get("password") or ""
@@ -109,10 +119,15 @@ class UserForm(BootstrapMixin, forms.Form):
     @classmethod
     def initial_for(cls, user: User) -> dict:
         return {
-            "username": user.username, "first_name": user.first_name,
-            "last_name": user.last_name, "email": user.email, "role": user.role,
-            "department": user.department_id, "read_scope": user.read_scope,
-            "sees_confidential": user.sees_confidential, "is_active": user.is_active,
+            "username": user.username,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "role": user.role,
+            "department": user.department_id,
+            "read_scope": user.read_scope,
+            "sees_confidential": user.sees_confidential,
+            "is_active": user.is_active,
         }
 
 
@@ -125,11 +140,14 @@ def department_label(department: Department) -> str:
 class DepartmentForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     parent = forms.ModelChoiceField(
-        label=_("Parent department"), required=False,
+        label=_("Parent department"),
+        required=False,
         queryset=Department.objects.select_related("parent"),
     )
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.all(), required=False,
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        required=False,
         help_text=_("Our legal entity the department belongs to."),
     )
 
@@ -141,18 +159,22 @@ class DepartmentForm(BootstrapMixin, forms.Form):
 class PropertyForm(BootstrapMixin, forms.Form):
     target = forms.ChoiceField(label=_("Applies to"), choices=PropertyTarget.choices)
     code = forms.CharField(
-        label=_("Code"), max_length=64,
+        label=_("Code"),
+        max_length=64,
         help_text=_("Letters, digits, hyphens and underscores; used in the API and filters."),
     )
     label = forms.CharField(label=_("Label"), max_length=200)
     type = forms.ChoiceField(label=_("Type"), choices=PropertyType.choices)
     choices = forms.CharField(
-        label=_("Choices"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One per line; for the choice and multiple choice types."),
     )
     is_required = forms.BooleanField(label=_("Required"), required=False)
     is_sensitive = forms.BooleanField(
-        label=_("Sensitive"), required=False,
+        label=_("Sensitive"),
+        required=False,
         help_text=_("Hidden on confidential (VIP) clients from users who may not see them."),
     )
     position = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
@@ -171,10 +193,15 @@ class PropertyForm(BootstrapMixin, forms.Form):
     @classmethod
     def initial_for(cls, definition: PropertyDefinition) -> dict:
         return {
-            "target": definition.target, "code": definition.code, "label": definition.label,
-            "type": definition.type, "choices": "\n".join(definition.choices or []),
-            "is_required": definition.is_required, "is_sensitive": definition.is_sensitive,
-            "position": definition.position, "is_active": definition.is_active,
+            "target": definition.target,
+            "code": definition.code,
+            "label": definition.label,
+            "type": definition.type,
+            "choices": "\n".join(definition.choices or []),
+            "is_required": definition.is_required,
+            "is_sensitive": definition.is_sensitive,
+            "position": definition.position,
+            "is_active": definition.is_active,
         }
 
 
@@ -184,7 +211,8 @@ class UploadForm(forms.Form):
 
 class AuditFilterForm(BootstrapMixin, forms.Form):
     event = forms.ChoiceField(
-        label=_("Event"), required=False,
+        label=_("Event"),
+        required=False,
         choices=[("", _("All events")), *AuditEvent.choices],
     )
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

@@ -51,11 +51,18 @@ class Department(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     name = models.CharField(_("name"), max_length=200)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("parent department"),
     )
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         verbose_name=_("organisation"),
     )
 
@@ -72,11 +79,18 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MANAGER)
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
         verbose_name=_("department"),
     )
     read_scope = models.CharField(
-        _("read-only grant"), max_length=16, choices=ReadScope.choices, default=ReadScope.ALL,
+        _("read-only grant"),
+        max_length=16,
+        choices=ReadScope.choices,
+        default=ReadScope.ALL,
         help_text=_("What a read-only user may see."),
     )
     language = models.CharField(
@@ -84,7 +98,8 @@ class User(AbstractUser):
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     sees_confidential = models.BooleanField(
-        _("sees confidential clients"), default=False,
+        _("sees confidential clients"),
+        default=False,
         help_text=_("May see the contact details of confidential (VIP) clients."),
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -146,12 +161,19 @@ class BusinessRecord(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     deleted_at = models.DateTimeField(_("moved to trash"), null=True, blank=True)
     deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -187,7 +209,8 @@ class PropertyDefinition(models.Model):
     choices = models.JSONField(_("choices"), default=list, blank=True)
     is_required = models.BooleanField(_("required"), default=False)
     is_sensitive = models.BooleanField(
-        _("sensitive"), default=False,
+        _("sensitive"),
+        default=False,
         help_text=_("Hidden on confidential (VIP) clients from users who may not see them."),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -253,8 +276,9 @@ class AttachmentVersion(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [
-            models.UniqueConstraint(fields=["attachment", "number"],
-                                    name="attachment_version_unique")
+            models.UniqueConstraint(
+                fields=["attachment", "number"], name="attachment_version_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -276,7 +300,10 @@ class AuditLog(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     event = models.CharField(max_length=32, choices=AuditEvent.choices, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     username = models.CharField(max_length=150, blank=True)

@@ -17,7 +17,10 @@ def definitions_for(target: str) -> list[PropertyDefinition]:
 
 
 def clean_property_values(
-    *, target: str, values: dict[str, Any] | None, existing: dict[str, Any] | None = None,
+    *,
+    target: str,
+    values: dict[str, Any] | None,
+    existing: dict[str, Any] | None = None,
     definitions: list[PropertyDefinition] | None = None,
 ) -> dict[str, Any]:
     """Merge ``values`` into ``existing`` and validate each against its definition.
@@ -29,7 +32,9 @@ def clean_property_values(
         return dict(existing or {})
     if not isinstance(values, dict):
         raise ValidationError({"properties": [_("Properties must be an object.")]})
-    defs = {d.code: d for d in (definitions if definitions is not None else definitions_for(target))}
+    defs = {
+        d.code: d for d in (definitions if definitions is not None else definitions_for(target))
+    }
     result = dict(existing or {})
     errors: dict[str, list[str]] = {}
     for code, raw in values.items():
@@ -88,9 +93,7 @@ def _clean_one(definition: PropertyDefinition, raw: Any) -> Any:
         raise ValidationError(_("Enter yes or no."))
     if kind == PropertyType.CHOICE:
         if str(raw) not in definition.choices:
-            raise ValidationError(
-                _("“%(value)s” is not one of the choices.") % {"value": raw}
-            )
+            raise ValidationError(_("“%(value)s” is not one of the choices.") % {"value": raw})
         return str(raw)
     if kind == PropertyType.MULTI_CHOICE:
         items = raw if isinstance(raw, list) else [v for v in str(raw).split(",") if v.strip()]

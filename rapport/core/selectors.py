@@ -45,7 +45,8 @@ def attachment_get(*, actor: User, pk: Any) -> Attachment:
     """An attachment whose record ``actor`` can see; 404 otherwise."""
     try:
         attachment = Attachment.objects.select_related("content_type").get(
-            pk=pk, deleted_at__isnull=True)
+            pk=pk, deleted_at__isnull=True
+        )
     except (Attachment.DoesNotExist, ValueError, Exception) as exc:
         raise Http404 from exc
     model = attachment.content_type.model_class()
@@ -56,7 +57,10 @@ def attachment_get(*, actor: User, pk: Any) -> Attachment:
 
 
 def attachment_version_get(
-    *, actor: User, attachment_pk: Any, version_pk: Any,
+    *,
+    actor: User,
+    attachment_pk: Any,
+    version_pk: Any,
 ) -> AttachmentVersion:
     attachment = attachment_get(actor=actor, pk=attachment_pk)
     try:
@@ -71,8 +75,12 @@ def trash_items(*, actor: User) -> list[dict[str, Any]]:
     for model in access.registered_models():
         if not any(f.name == "deleted_at" for f in model._meta.concrete_fields):
             continue
-        qs = access.visible_to(actor, model, include_trashed=True).filter(
-            deleted_at__isnull=False).select_related("deleted_by").order_by("-deleted_at")[:200]
+        qs = (
+            access.visible_to(actor, model, include_trashed=True)
+            .filter(deleted_at__isnull=False)
+            .select_related("deleted_by")
+            .order_by("-deleted_at")[:200]
+        )
         ct = ContentType.objects.get_for_model(model)
         rows += [{"record": r, "model": model._meta.verbose_name, "ct": ct.pk} for r in qs]
     rows.sort(key=lambda r: r["record"].deleted_at, reverse=True)
@@ -107,12 +115,21 @@ def attachments_for(*, actor: User, record: Any) -> list[Attachment]:
     access.get_visible_or_404(actor, type(record), record.pk)
     return list(
         Attachment.objects.filter(
-            content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk),
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=str(record.pk),
             deleted_at__isnull=True,
-        ).select_related("created_by").prefetch_related(Prefetch(
-            "versions", to_attr="version_list",
-            queryset=AttachmentVersion.objects.select_related("uploaded_by").order_by("-number"),
-        )).order_by("name", "id")
+        )
+        .select_related("created_by")
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                to_attr="version_list",
+                queryset=AttachmentVersion.objects.select_related("uploaded_by").order_by(
+                    "-number"
+                ),
+            )
+        )
+        .order_by("name", "id")
     )
 
 
@@ -128,7 +145,11 @@ def trash_record_get(*, actor: User, content_type_id: int, object_id: str) -> An
 
 
 def audit_log_page(
-    *, actor: User, event: str = "", before: int | None = None, size: int = 50,
+    *,
+    actor: User,
+    event: str = "",
+    before: int | None = None,
+    size: int = 50,
 ) -> tuple[list[AuditLog], int | None]:
     """One page of the audit log, newest first, by keyset on id; answers (rows, next key)."""
     qs = audit_log(actor=actor, event=event).order_by("-id")
@@ -190,7 +211,10 @@ def property_in_use(*, target: str, code: str) -> bool:
 
 
 def property_definition_list(
-    *, actor: User, target: str = "", is_active: bool | None = None,
+    *,
+    actor: User,
+    target: str = "",
+    is_active: bool | None = None,
 ) -> QuerySet[PropertyDefinition]:
     """Property definitions for the API: every signed-in user reads them (the forms and
     filters need them); inactive ones are included unless ``is_active`` says otherwise."""

@@ -38,20 +38,33 @@ from .models import (
 
 
 def audit_record(
-    *, event: str, actor: User | None = None, username: str = "", ip_address: str | None = None,
+    *,
+    event: str,
+    actor: User | None = None,
+    username: str = "",
+    ip_address: str | None = None,
     **details: Any,
 ) -> AuditLog:
     return AuditLog.objects.create(
-        event=event, actor=actor if actor and actor.pk else None,
+        event=event,
+        actor=actor if actor and actor.pk else None,
         username=username or (actor.get_username() if actor else ""),
-        ip_address=ip_address or None, details=details,
+        ip_address=ip_address or None,
+        details=details,
     )
 
 
 # --- users ----------------------------------------------------------------------------
 
-_PERMISSION_FIELDS = ("role", "department_id", "read_scope", "sees_confidential", "is_active",
-                      "is_superuser", "is_staff")
+_PERMISSION_FIELDS = (
+    "role",
+    "department_id",
+    "read_scope",
+    "sees_confidential",
+    "is_active",
+    "is_superuser",
+    "is_staff",
+)
 
 
 def _require_admin(actor: User) -> None:
@@ -61,19 +74,38 @@ def _require_admin(actor: User) -> None:
 
 @transaction.atomic
 def user_create(
-    *, actor: User, username: str, password: str | None = None, first_name: str = "",
-    last_name: str = "", email: str = "", role: str = Role.MANAGER,
-    department: Department | None = None, read_scope: str = ReadScope.ALL,
-    sees_confidential: bool = False, language: str = "en", time_zone: str = "UTC",
-    position: str = "", phone: str = "",
+    *,
+    actor: User,
+    username: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    role: str = Role.MANAGER,
+    department: Department | None = None,
+    read_scope: str = ReadScope.ALL,
+    sees_confidential: bool = False,
+    language: str = "en",
+    time_zone: str = "UTC",
+    position: str = "",
+    phone: str = "",
 ) -> User:
     _require_admin(actor)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": [_("A user with that username already exists.")]})
     user = User(
-        username=username, first_name=first_name, last_name=last_name, email=email, role=role,
-        department=department, read_scope=read_scope, sees_confidential=sees_confidential,
-        language=language, time_zone=time_zone, position=position, phone=phone,
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        role=role,
+        department=department,
+        read_scope=read_scope,
+        sees_confidential=sees_confidential,
+        language=language,
+        time_zone=time_zone,
+        position=position,
+        phone=phone,
         is_staff=role == Role.ADMINISTRATOR,
     )
     if password:
@@ -82,8 +114,13 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    audit_record(event=AuditEvent.PERMISSION_CHANGE, actor=actor, user=str(user.pk),
-                 username_changed=user.username, change={"created": {"role": role}})
+    audit_record(
+        event=AuditEvent.PERMISSION_CHANGE,
+        actor=actor,
+        user=str(user.pk),
+        username_changed=user.username,
+        change={"created": {"role": role}},
+    )
     return user
 
 
@@ -102,17 +139,30 @@ def user_update(*, actor: User, user: User, **fields: Any) -> User:
     user.full_clean(exclude=["password"])
     user.save()
     after = {f: getattr(user, f) for f in _PERMISSION_FIELDS}
-    changed = {f: [str(before[f]), str(after[f])]
-               for f in _PERMISSION_FIELDS if before[f] != after[f]}
+    changed = {
+        f: [str(before[f]), str(after[f])] for f in _PERMISSION_FIELDS if before[f] != after[f]
+    }
     if changed:
-        audit_record(event=AuditEvent.PERMISSION_CHANGE, actor=actor, user=str(user.pk),
-                     username_changed=user.username, change=changed)
+        audit_record(
+            event=AuditEvent.PERMISSION_CHANGE,
+            actor=actor,
+            user=str(user.pk),
+            username_changed=user.username,
+            change=changed,
+        )
     return user
 
 
 def profile_update(
-    *, actor: User, first_name: str, last_name: str, email: str, language: str, time_zone: str,
-    phone: str = "", position: str = "",
+    *,
+    actor: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    language: str,
+    time_zone: str,
+    phone: str = "",
+    position: str = "",
 ) -> User:
     """A user's own profile: name, contact details, language and time zone."""
     import zoneinfo
@@ -129,8 +179,13 @@ def profile_update(
     return actor
 
 
-def department_create(*, actor: User, name: str, parent: Department | None = None,
-                      organisation: Organisation | None = None) -> Department:
+def department_create(
+    *,
+    actor: User,
+    name: str,
+    parent: Department | None = None,
+    organisation: Organisation | None = None,
+) -> Department:
     _require_admin(actor)
     return Department.objects.create(name=name, parent=parent, organisation=organisation)
 
@@ -147,7 +202,10 @@ def api_token_issue(*, user: User, name: str = "api", ttl_days: int | None = Non
     key = secrets.token_urlsafe(32)
     days = settings.API_TOKEN_TTL_DAYS if ttl_days is None else ttl_days
     ApiToken.objects.create(
-        user=user, name=name, key_hash=_hash_key(key), prefix=key[:8],
+        user=user,
+        name=name,
+        key_hash=_hash_key(key),
+        prefix=key[:8],
         expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
     )
     audit_record(event=AuditEvent.TOKEN_ISSUED, actor=user, token_name=name)
@@ -155,9 +213,7 @@ def api_token_issue(*, user: User, name: str = "api", ttl_days: int | None = Non
 
 
 def api_token_user(key: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user").filter(key_hash=_hash_key(key)).first()
-    )
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_key(key)).first()
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
@@ -173,10 +229,14 @@ def api_token_user(key: str) -> User | None:
 
 def _check_upload(upload: UploadedFile) -> None:
     if upload.size is None or upload.size > settings.ATTACHMENT_MAX_BYTES:
-        raise ValidationError({"file": [
-            _("The file is larger than %(limit)s MB.")
-            % {"limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
-        ]})
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file is larger than %(limit)s MB.")
+                    % {"limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+                ]
+            }
+        )
     if upload.size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})
 
@@ -190,7 +250,10 @@ def _add_version(*, actor: User, attachment: Attachment, upload: UploadedFile) -
     number = (attachment.versions.aggregate(n=models.Max("number"))["n"] or 0) + 1
     name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
     version = AttachmentVersion(
-        attachment=attachment, number=number, original_name=name, size=upload.size or 0,
+        attachment=attachment,
+        number=number,
+        original_name=name,
+        size=upload.size or 0,
         content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
         uploaded_by=actor,
     )
@@ -204,16 +267,19 @@ def attachment_add(*, actor: User, record: models.Model, upload: UploadedFile) -
     _require_edit(actor, record)
     _check_upload(upload)
     attachment = Attachment.objects.create(
-        content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk),
-        name=(upload.name or "file")[-255:], created_by=actor,
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=str(record.pk),
+        name=(upload.name or "file")[-255:],
+        created_by=actor,
     )
     _add_version(actor=actor, attachment=attachment, upload=upload)
     return attachment
 
 
 @transaction.atomic
-def attachment_add_version(*, actor: User, attachment: Attachment,
-                           upload: UploadedFile) -> AttachmentVersion:
+def attachment_add_version(
+    *, actor: User, attachment: Attachment, upload: UploadedFile
+) -> AttachmentVersion:
     _require_edit(actor, attachment.record)
     _check_upload(upload)
     version = _add_version(actor=actor, attachment=attachment, upload=upload)
@@ -244,9 +310,12 @@ def record_trash(*, actor: User, record: Any) -> None:
 
 
 def record_restore(*, actor: User, record: Any) -> None:
-    if not actor.can_write or not access.visible_to(
-        actor, type(record), include_trashed=True
-    ).filter(pk=record.pk).exists():
+    if (
+        not actor.can_write
+        or not access.visible_to(actor, type(record), include_trashed=True)
+        .filter(pk=record.pk)
+        .exists()
+    ):
         raise PermissionDenied(_("You may not restore this record."))
     record.deleted_at = None
     record.deleted_by = None
@@ -263,13 +332,19 @@ def record_purge(*, actor: User, record: Any) -> None:
         raise PermissionDenied(_("Only an administrator may purge the trash."))
     if record.deleted_at is None:
         raise ValidationError(_("Only records in the trash can be purged."))
-    audit_record(event=AuditEvent.PURGE, actor=actor, model=record._meta.label,
-                 record=str(record.pk), name=str(record))
+    audit_record(
+        event=AuditEvent.PURGE,
+        actor=actor,
+        model=record._meta.label,
+        record=str(record.pk),
+        name=str(record),
+    )
     attachments = Attachment.objects.filter(
         content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk)
     )
-    files = list(AttachmentVersion.objects.filter(attachment__in=attachments)
-                 .values_list("file", flat=True))
+    files = list(
+        AttachmentVersion.objects.filter(attachment__in=attachments).values_list("file", flat=True)
+    )
     attachments.delete()
     transaction.on_commit(lambda: _delete_stored_files(files))
     delete_as(actor, record)
@@ -315,20 +390,29 @@ def _check_code(*, target: str, code: str, exclude_pk: Any = None) -> None:
     try:
         validate_slug(code)
     except ValidationError as exc:
-        raise ValidationError({"code": [_(
-            "Use only letters, digits, hyphens and underscores in the code.")]}) from exc
+        raise ValidationError(
+            {"code": [_("Use only letters, digits, hyphens and underscores in the code.")]}
+        ) from exc
     others = PropertyDefinition.objects.filter(target=target, code=code)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     if others.exists():
-        raise ValidationError({"code": [
-            _("A property with the code “%(code)s” already exists.") % {"code": code}]})
+        raise ValidationError(
+            {"code": [_("A property with the code “%(code)s” already exists.") % {"code": code}]}
+        )
 
 
 @transaction.atomic
 def property_create(
-    *, actor: User, target: str, code: str, label: str, type: str,
-    choices: list[str] | None = None, is_required: bool = False, is_sensitive: bool = False,
+    *,
+    actor: User,
+    target: str,
+    code: str,
+    label: str,
+    type: str,
+    choices: list[str] | None = None,
+    is_required: bool = False,
+    is_sensitive: bool = False,
     position: int = 0,
 ) -> PropertyDefinition:
     """A new user-defined property of clients or contact persons (administrators only)."""
@@ -340,28 +424,43 @@ def property_create(
     code = (code or "").strip()
     _check_code(target=target, code=code)
     definition = PropertyDefinition(
-        target=target, code=code, label=(label or "").strip(), type=type,
-        choices=_clean_choices(type, choices), is_required=is_required,
-        is_sensitive=is_sensitive, position=position,
+        target=target,
+        code=code,
+        label=(label or "").strip(),
+        type=type,
+        choices=_clean_choices(type, choices),
+        is_required=is_required,
+        is_sensitive=is_sensitive,
+        position=position,
     )
     definition.full_clean()
     definition.save()
     return definition
 
 
-_PROPERTY_FIELDS = ("code", "label", "type", "choices", "is_required", "is_sensitive",
-                    "position", "is_active")
+_PROPERTY_FIELDS = (
+    "code",
+    "label",
+    "type",
+    "choices",
+    "is_required",
+    "is_sensitive",
+    "position",
+    "is_active",
+)
 
 
 @transaction.atomic
-def property_update(*, actor: User, definition: PropertyDefinition,
-                    **fields: Any) -> PropertyDefinition:
+def property_update(
+    *, actor: User, definition: PropertyDefinition, **fields: Any
+) -> PropertyDefinition:
     """Change a property definition; its type and code stay fixed while values exist."""
     _require_property_admin(actor)
     unknown = set(fields) - set(_PROPERTY_FIELDS)
     if unknown:
         raise ValidationError(
-            _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+            _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     definition = PropertyDefinition.objects.select_for_update().get(pk=definition.pk)
     new_type = fields.get("type", definition.type)
     new_code = (fields.get("code", definition.code) or "").strip()
@@ -369,16 +468,23 @@ def property_update(*, actor: User, definition: PropertyDefinition,
         raise ValidationError({"type": [_("Unknown property type.")]})
     type_changed, code_changed = new_type != definition.type, new_code != definition.code
     if (type_changed or code_changed) and selectors.property_in_use(
-            target=definition.target, code=definition.code):
+        target=definition.target, code=definition.code
+    ):
         field = "type" if type_changed else "code"
-        raise ValidationError({field: [_(
-            "This property already has values on records; its type and code cannot change. "
-            "Create a new property instead.")]})
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "This property already has values on records; its type and code "
+                        "cannot change. Create a new property instead."
+                    )
+                ]
+            }
+        )
     if code_changed:
         _check_code(target=definition.target, code=new_code, exclude_pk=definition.pk)
     definition.code, definition.type = new_code, new_type
-    definition.choices = _clean_choices(
-        new_type, fields.get("choices", definition.choices))
+    definition.choices = _clean_choices(new_type, fields.get("choices", definition.choices))
     for name in ("label", "is_required", "is_sensitive", "position", "is_active"):
         if name in fields:
             setattr(definition, name, fields[name])

@@ -29,5 +29,8 @@ def _on_logout(sender, request, user, **kwargs):
 def _on_login_failed(sender, credentials, request=None, **kwargs):
     from .services import audit_record
 
-    audit_record(event=AuditEvent.LOGIN_FAILED, username=str(credentials.get("username", ""))[:150],
-                 ip_address=_ip(request))
+    audit_record(
+        event=AuditEvent.LOGIN_FAILED,
+        username=str(credentials.get("username", ""))[:150],
+        ip_address=_ip(request),
+    )

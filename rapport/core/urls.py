@@ -15,20 +15,28 @@ urlpatterns = [
     path("settings/properties/", views.properties, name="properties"),
     path("settings/properties/new/", views.property_create, name="property_create"),
     path("settings/properties/<uuid:pk>/", views.property_edit, name="property_edit"),
-    path("settings/properties/<uuid:pk>/toggle/", views.property_toggle,
-         name="property_toggle"),
+    path("settings/properties/<uuid:pk>/toggle/", views.property_toggle, name="property_toggle"),
     path("settings/audit/", views.audit, name="audit"),
     path("trash/", views.trash, name="trash"),
-    path("trash/<int:content_type_id>/<str:object_id>/restore/", views.trash_restore,
-         name="trash_restore"),
-    path("trash/<int:content_type_id>/<str:object_id>/purge/", views.trash_purge,
-         name="trash_purge"),
+    path(
+        "trash/<int:content_type_id>/<str:object_id>/restore/",
+        views.trash_restore,
+        name="trash_restore",
+    ),
+    path(
+        "trash/<int:content_type_id>/<str:object_id>/purge/", views.trash_purge, name="trash_purge"
+    ),
     # Files of any record (an HTMX fragment the record pages embed).
     path("files/<int:content_type_id>/<str:object_id>/", views.attachments, name="attachments"),
-    path("files/<uuid:attachment_id>/versions/", views.attachment_version_add,
-         name="attachment_version_add"),
-    path("files/<uuid:attachment_id>/delete/", views.attachment_delete,
-         name="attachment_delete"),
-    path("files/<uuid:attachment_id>/versions/<uuid:version_id>/download/",
-         views.attachment_download, name="attachment_download"),
+    path(
+        "files/<uuid:attachment_id>/versions/",
+        views.attachment_version_add,
+        name="attachment_version_add",
+    ),
+    path("files/<uuid:attachment_id>/delete/", views.attachment_delete, name="attachment_delete"),
+    path(
+        "files/<uuid:attachment_id>/versions/<uuid:version_id>/download/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
 ]

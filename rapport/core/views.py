@@ -85,13 +85,18 @@ def profile(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your profile was saved."))
                 return redirect("core:profile")
     else:
-        form = ProfileForm(initial={
-            "first_name": user.first_name, "last_name": user.last_name, "email": user.email,
-            "phone": user.phone, "position": user.position, "language": user.language,
-            "time_zone": user.time_zone,
-        })
-    return render(request, "core/profile.html", {"form": form},
-                  status=422 if form.errors else 200)
+        form = ProfileForm(
+            initial={
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": user.email,
+                "phone": user.phone,
+                "position": user.position,
+                "language": user.language,
+                "time_zone": user.time_zone,
+            }
+        )
+    return render(request, "core/profile.html", {"form": form}, status=422 if form.errors else 200)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -111,10 +116,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @admin_required
 @require_GET
 def users(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/users.html", {
-        "users": selectors.users_for_admin(actor=request.user),
-        "readonly_role": Role.READ_ONLY,
-    })
+    return render(
+        request,
+        "core/users.html",
+        {
+            "users": selectors.users_for_admin(actor=request.user),
+            "readonly_role": Role.READ_ONLY,
+        },
+    )
 
 
 def _user_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -140,8 +149,12 @@ def user_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("User “%(user)s” was created.") % {"user": user})
             return redirect("core:users")
-    return render(request, "core/user_form.html", {"form": form, "edited": None},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "core/user_form.html",
+        {"form": form, "edited": None},
+        status=422 if form.errors else 200,
+    )
 
 
 @admin_required
@@ -152,8 +165,9 @@ def user_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         form = UserForm(request.POST, user=edited)
         if form.is_valid():
             try:
-                services.user_update(actor=request.user, user=edited,
-                                     **_user_fields(form.cleaned_data))
+                services.user_update(
+                    actor=request.user, user=edited, **_user_fields(form.cleaned_data)
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -161,8 +175,12 @@ def user_edit(request: HttpRequest, pk: Any) -> HttpResponse:
                 return redirect("core:users")
     else:
         form = UserForm(initial=UserForm.initial_for(edited), user=edited)
-    return render(request, "core/user_form.html", {"form": form, "edited": edited},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "core/user_form.html",
+        {"form": form, "edited": edited},
+        status=422 if form.errors else 200,
+    )
 
 
 @admin_required
@@ -175,14 +193,20 @@ def departments(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("Department “%(name)s” was created.")
-                             % {"name": department})
+            messages.success(
+                request, _("Department “%(name)s” was created.") % {"name": department}
+            )
             return redirect("core:departments")
     tree = selectors.department_tree(actor=request.user)
-    return render(request, "core/departments.html", {
-        "form": form, "tree": [{"depth": d, "department": dep, "indent": range(d)}
-                               for d, dep in tree],
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "core/departments.html",
+        {
+            "form": form,
+            "tree": [{"depth": d, "department": dep, "indent": range(d)} for d, dep in tree],
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 # --- properties -----------------------------------------------------------------------
@@ -193,8 +217,11 @@ def departments(request: HttpRequest) -> HttpResponse:
 def properties(request: HttpRequest) -> HttpResponse:
     definitions = list(selectors.property_definitions_admin(actor=request.user))
     groups = [
-        {"target": value, "label": label,
-         "definitions": [d for d in definitions if d.target == value]}
+        {
+            "target": value,
+            "label": label,
+            "definitions": [d for d in definitions if d.target == value],
+        }
         for value, label in PropertyTarget.choices
     ]
     return render(request, "core/properties.html", {"groups": groups})
@@ -213,22 +240,27 @@ def property_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, _("Property “%(label)s” was created.")
-                                 % {"label": definition.label})
+                messages.success(
+                    request, _("Property “%(label)s” was created.") % {"label": definition.label}
+                )
                 return redirect("core:properties")
     else:
         target = request.GET.get("target")
-        form = PropertyForm(initial={
-            "target": target if target in PropertyTarget.values else PropertyTarget.CLIENT})
-    return render(request, "core/property_form.html", {"form": form, "definition": None},
-                  status=422 if form.errors else 200)
+        form = PropertyForm(
+            initial={"target": target if target in PropertyTarget.values else PropertyTarget.CLIENT}
+        )
+    return render(
+        request,
+        "core/property_form.html",
+        {"form": form, "definition": None},
+        status=422 if form.errors else 200,
+    )
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def property_edit(request: HttpRequest, pk: Any) -> HttpResponse:
-    definition = get_object_or_404(selectors.property_definitions_admin(actor=request.user),
-                                   pk=pk)
+    definition = get_object_or_404(selectors.property_definitions_admin(actor=request.user), pk=pk)
     initial = PropertyForm.initial_for(definition)
     if request.method == "POST":
         form = PropertyForm(request.POST, initial=initial, definition=definition)
@@ -240,25 +272,33 @@ def property_edit(request: HttpRequest, pk: Any) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, _("Property “%(label)s” was saved.")
-                                 % {"label": data["label"]})
+                messages.success(
+                    request, _("Property “%(label)s” was saved.") % {"label": data["label"]}
+                )
                 return redirect("core:properties")
     else:
         form = PropertyForm(initial=initial, definition=definition)
     in_use = selectors.property_in_use(target=definition.target, code=definition.code)
-    return render(request, "core/property_form.html", {
-        "form": form, "definition": definition, "in_use": in_use,
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "core/property_form.html",
+        {
+            "form": form,
+            "definition": definition,
+            "in_use": in_use,
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 @admin_required
 @require_POST
 def property_toggle(request: HttpRequest, pk: Any) -> HttpResponse:
     """Deactivate (or activate again) a property: its values stay on the records."""
-    definition = get_object_or_404(selectors.property_definitions_admin(actor=request.user),
-                                   pk=pk)
-    services.property_update(actor=request.user, definition=definition,
-                             is_active=not definition.is_active)
+    definition = get_object_or_404(selectors.property_definitions_admin(actor=request.user), pk=pk)
+    services.property_update(
+        actor=request.user, definition=definition, is_active=not definition.is_active
+    )
     return redirect("core:properties")
 
 
@@ -273,10 +313,17 @@ def audit(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         event, before = form.cleaned_data["event"], form.cleaned_data["before"]
     rows, next_before = selectors.audit_log_page(actor=request.user, event=event, before=before)
-    return render(request, "core/audit.html", {
-        "form": form, "rows": rows, "event": event, "next_before": next_before,
-        "is_first_page": before is None,
-    })
+    return render(
+        request,
+        "core/audit.html",
+        {
+            "form": form,
+            "rows": rows,
+            "event": event,
+            "next_before": next_before,
+            "is_first_page": before is None,
+        },
+    )
 
 
 # --- trash ----------------------------------------------------------------------------
@@ -289,17 +336,23 @@ def trash(request: HttpRequest) -> HttpResponse:
     for row in rows:
         get_url = getattr(row["record"], "get_absolute_url", None)
         row["url"] = get_url() if callable(get_url) else ""
-    return render(request, "core/trash.html", {
-        "rows": rows, "can_restore": request.user.can_write,
-        "can_purge": access.can_purge(request.user),
-    })
+    return render(
+        request,
+        "core/trash.html",
+        {
+            "rows": rows,
+            "can_restore": request.user.can_write,
+            "can_purge": access.can_purge(request.user),
+        },
+    )
 
 
 @login_required
 @require_POST
 def trash_restore(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
-    record = selectors.trash_record_get(actor=request.user, content_type_id=content_type_id,
-                                        object_id=object_id)
+    record = selectors.trash_record_get(
+        actor=request.user, content_type_id=content_type_id, object_id=object_id
+    )
     services.record_restore(actor=request.user, record=record)
     messages.success(request, _("“%(name)s” was restored.") % {"name": record})
     return redirect("core:trash")
@@ -308,14 +361,17 @@ def trash_restore(request: HttpRequest, content_type_id: int, object_id: str) ->
 @login_required
 @require_POST
 def trash_purge(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
-    record = selectors.trash_record_get(actor=request.user, content_type_id=content_type_id,
-                                        object_id=object_id)
+    record = selectors.trash_record_get(
+        actor=request.user, content_type_id=content_type_id, object_id=object_id
+    )
     name = str(record)
     try:
         services.record_purge(actor=request.user, record=record)
     except ProtectedError:
-        messages.error(request, _("“%(name)s” cannot be purged: other records still refer "
-                                  "to it.") % {"name": name})
+        messages.error(
+            request,
+            _("“%(name)s” cannot be purged: other records still refer to it.") % {"name": name},
+        )
     else:
         messages.success(request, _("“%(name)s” was purged.") % {"name": name})
     return redirect("core:trash")
@@ -325,18 +381,28 @@ def trash_purge(request: HttpRequest, content_type_id: int, object_id: str) -> H
 
 
 def _attachments_response(
-    request: HttpRequest, record: Any, *, upload_form: UploadForm | None = None,
-    version_errors: dict[str, list[str]] | None = None, status: int = 200,
+    request: HttpRequest,
+    record: Any,
+    *,
+    upload_form: UploadForm | None = None,
+    version_errors: dict[str, list[str]] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     from django.contrib.contenttypes.models import ContentType
 
     content_type = ContentType.objects.get_for_model(record)
     items = selectors.attachments_for(actor=request.user, record=record)
     context = {
-        "record": record, "content_type_id": content_type.pk, "object_id": str(record.pk),
+        "record": record,
+        "content_type_id": content_type.pk,
+        "object_id": str(record.pk),
         "attachments": [
-            {"attachment": a, "current": a.version_list[0] if a.version_list else None,
-             "older": a.version_list[1:], "errors": (version_errors or {}).get(str(a.pk), [])}
+            {
+                "attachment": a,
+                "current": a.version_list[0] if a.version_list else None,
+                "older": a.version_list[1:],
+                "errors": (version_errors or {}).get(str(a.pk), []),
+            }
             for a in items
         ],
         "can_edit": access.can_edit(request.user, record),
@@ -364,14 +430,16 @@ def _after_attachment_post(request: HttpRequest, record: Any, **kwargs: Any) -> 
 def attachments(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
     """The files of any record: list, versions, upload (HTMX fragment or a plain page)."""
     record = selectors.record_for_attachments(
-        actor=request.user, content_type_id=content_type_id, object_id=object_id)
+        actor=request.user, content_type_id=content_type_id, object_id=object_id
+    )
     if request.method == "GET":
         return _attachments_response(request, record)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attachment_add(actor=request.user, record=record,
-                                    upload=form.cleaned_data["file"])
+            services.attachment_add(
+                actor=request.user, record=record, upload=form.cleaned_data["file"]
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -382,8 +450,10 @@ def attachments(request: HttpRequest, content_type_id: int, object_id: str) -> H
 def _attachment_and_record(request: HttpRequest, attachment_id: Any) -> tuple[Any, Any]:
     attachment = selectors.attachment_get(actor=request.user, pk=attachment_id)
     record = selectors.record_for_attachments(
-        actor=request.user, content_type_id=attachment.content_type_id,
-        object_id=attachment.object_id)
+        actor=request.user,
+        content_type_id=attachment.content_type_id,
+        object_id=attachment.object_id,
+    )
     return attachment, record
 
 
@@ -394,15 +464,17 @@ def attachment_version_add(request: HttpRequest, attachment_id: Any) -> HttpResp
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attachment_add_version(actor=request.user, attachment=attachment,
-                                            upload=form.cleaned_data["file"])
+            services.attachment_add_version(
+                actor=request.user, attachment=attachment, upload=form.cleaned_data["file"]
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             return _after_attachment_post(request, record)
     errors = [str(e) for errs in form.errors.values() for e in errs]
-    return _after_attachment_post(request, record, status=422,
-                                  version_errors={str(attachment.pk): errors})
+    return _after_attachment_post(
+        request, record, status=422, version_errors={str(attachment.pk): errors}
+    )
 
 
 @login_required
@@ -425,18 +497,19 @@ def safe_filename(name: str) -> str:
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, attachment_id: Any,
-                        version_id: Any) -> FileResponse:
+def attachment_download(request: HttpRequest, attachment_id: Any, version_id: Any) -> FileResponse:
     version = selectors.attachment_version_get(
-        actor=request.user, attachment_pk=attachment_id, version_pk=version_id)
+        actor=request.user, attachment_pk=attachment_id, version_pk=version_id
+    )
     try:
         handle = version.file.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404(_("The file is missing from storage.")) from exc
     response = FileResponse(
-        handle, as_attachment=True, filename=safe_filename(version.original_name),
+        handle,
+        as_attachment=True,
+        filename=safe_filename(version.original_name),
         content_type=version.content_type or "application/octet-stream",
     )
     response["Cache-Control"] = "private, no-store"
     return response
-

@@ -15,7 +15,9 @@ from .models import Client, ClientShare, ContactPerson, ContactRole
 def client_scope(actor: User) -> Q | None:
     """Clients ``actor`` may see, as a Q; ``None`` means all of them."""
     return access.owner_scope(
-        actor, manager_field="manager", department_field="department",
+        actor,
+        manager_field="manager",
+        department_field="department",
         shared=Q(pk__in=ClientShare.objects.filter(user=actor.pk).values("client_id")),
     )
 
@@ -43,13 +45,12 @@ def can_see_details(actor: User, client: Client) -> bool:
     everyone but their manager, director, administrator and users granted to see them."""
     if not client.is_confidential:
         return True
-    return bool(
-        actor.sees_everything or actor.sees_confidential or client.manager_id == actor.pk
-    )
+    return bool(actor.sees_everything or actor.sees_confidential or client.manager_id == actor.pk)
 
 
-def can_see_contact_details(actor: User, contact: ContactPerson,
-                            clients: list[Client] | None = None) -> bool:
+def can_see_contact_details(
+    actor: User, contact: ContactPerson, clients: list[Client] | None = None
+) -> bool:
     linked = clients if clients is not None else list(contact.clients.all())
     return all(can_see_details(actor, c) for c in linked)
 

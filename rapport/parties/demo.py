@@ -36,18 +36,35 @@ DEMO_USERS = [
 ]
 
 COMPANIES = [
-    ("ООО «Ромашка»", "7707083893", "ООО"), ("Acme Ltd", "", "Ltd"),
+    ("ООО «Ромашка»", "7707083893", "ООО"),
+    ("Acme Ltd", "", "Ltd"),
     ("Kowalski i Synowie Sp. z o.o.", "5260250995", "Sp. z o.o."),
-    ("АО «Северсталь-Сервис»", "3528000597", "АО"), ("Globex Corporation", "", "Corp"),
-    ("ИП Смирнов А. В.", "500100732259", "ИП"), ("Nordic Timber AB", "", "AB"),
-    ("ООО «ТехноЛайн»", "7736207543", "ООО"), ("Polmet S.A.", "1132191233", "S.A."),
-    ("Initech GmbH", "", "GmbH"), ("ООО «Вектор»", "7702070139", "ООО"),
-    ("Stark Industries", "", ""), ("ЗАО «Альфа-Трейд»", "7710140679", "ЗАО"),
-    ("Wayne Enterprises", "", ""), ("Zakład Energetyczny Sp. z o.o.", "7251801126", "Sp. z o.o."),
+    ("АО «Северсталь-Сервис»", "3528000597", "АО"),
+    ("Globex Corporation", "", "Corp"),
+    ("ИП Смирнов А. В.", "500100732259", "ИП"),
+    ("Nordic Timber AB", "", "AB"),
+    ("ООО «ТехноЛайн»", "7736207543", "ООО"),
+    ("Polmet S.A.", "1132191233", "S.A."),
+    ("Initech GmbH", "", "GmbH"),
+    ("ООО «Вектор»", "7702070139", "ООО"),
+    ("Stark Industries", "", ""),
+    ("ЗАО «Альфа-Трейд»", "7710140679", "ЗАО"),
+    ("Wayne Enterprises", "", ""),
+    ("Zakład Energetyczny Sp. z o.o.", "7251801126", "Sp. z o.o."),
 ]
 FIRST = ["Ivan", "Olga", "Piotr", "Anna", "John", "Ewa", "Sergey", "Natalia", "Tomasz", "Kate"]
-LAST = ["Sokolov", "Kowalska", "Smith", "Wiśniewski", "Kuznetsova", "Brown", "Zielińska",
-        "Popov", "Lewandowski", "Miller"]
+LAST = [
+    "Sokolov",
+    "Kowalska",
+    "Smith",
+    "Wiśniewski",
+    "Kuznetsova",
+    "Brown",
+    "Zielińska",
+    "Popov",
+    "Lewandowski",
+    "Miller",
+]
 
 
 def _ascii(text: str) -> str:
@@ -61,8 +78,9 @@ def demo_company_exists() -> bool:
 @transaction.atomic
 def create_demo_company(*, clients: int = 45, seed: int = 42) -> User:
     rng = random.Random(seed)
-    org = Organisation.objects.create(name="Rapport Demo", legal_name="Rapport Demo LLC",
-                                      tax_id="7707083893", currency="EUR")
+    org = Organisation.objects.create(
+        name="Rapport Demo", legal_name="Rapport Demo LLC", tax_id="7707083893", currency="EUR"
+    )
     head_office = Department.objects.create(name="Head office", organisation=org)
     departments = {
         name: Department.objects.create(name=name, parent=head_office, organisation=org)
@@ -71,28 +89,52 @@ def create_demo_company(*, clients: int = 45, seed: int = 42) -> User:
     users: dict[str, User] = {}
     for username, first, last, role, dep in DEMO_USERS:
         users[username] = User.objects.create_user(
-            username=username, password=DEMO_PASSWORD, first_name=first, last_name=last,
-            email=f"{username}@demo.rapport.local", role=role,
+            username=username,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@demo.rapport.local",
+            role=role,
             department=departments.get(dep) if dep else head_office,
-            read_scope=ReadScope.ALL, is_staff=role == Role.ADMINISTRATOR,
+            read_scope=ReadScope.ALL,
+            is_staff=role == Role.ADMINISTRATOR,
             is_superuser=role == Role.ADMINISTRATOR,
         )
     admin = users["admin"]
     tags = [Tag.objects.create(name=n) for n in ("Wholesale", "Retail", "Partner", "Government")]
-    sources = [Source.objects.create(name=n) for n in ("Web site", "Exhibition", "Referral",
-                                                       "Cold call")]
+    sources = [
+        Source.objects.create(name=n) for n in ("Web site", "Exhibition", "Referral", "Cold call")
+    ]
     PropertyDefinition.objects.create(
-        target=PropertyTarget.CLIENT, code="industry", label="Industry", type=PropertyType.CHOICE,
-        choices=["Manufacturing", "Retail", "IT", "Construction", "Energy"], position=1)
+        target=PropertyTarget.CLIENT,
+        code="industry",
+        label="Industry",
+        type=PropertyType.CHOICE,
+        choices=["Manufacturing", "Retail", "IT", "Construction", "Energy"],
+        position=1,
+    )
     PropertyDefinition.objects.create(
-        target=PropertyTarget.CLIENT, code="employees", label="Employees",
-        type=PropertyType.NUMBER, position=2)
+        target=PropertyTarget.CLIENT,
+        code="employees",
+        label="Employees",
+        type=PropertyType.NUMBER,
+        position=2,
+    )
     PropertyDefinition.objects.create(
-        target=PropertyTarget.CLIENT, code="bank_account", label="Bank account",
-        type=PropertyType.TEXT, is_sensitive=True, position=3)
+        target=PropertyTarget.CLIENT,
+        code="bank_account",
+        label="Bank account",
+        type=PropertyType.TEXT,
+        is_sensitive=True,
+        position=3,
+    )
     PropertyDefinition.objects.create(
-        target=PropertyTarget.CONTACT, code="hobby", label="Hobby", type=PropertyType.TEXT,
-        position=1)
+        target=PropertyTarget.CONTACT,
+        code="hobby",
+        label="Hobby",
+        type=PropertyType.TEXT,
+        position=1,
+    )
     statuses = list(RelationshipStatus.objects.all())
     managers = [users["manager1"], users["manager2"], users["manager3"], users["head.sales"]]
     for index in range(clients):
@@ -100,26 +142,49 @@ def create_demo_company(*, clients: int = 45, seed: int = 42) -> User:
         name = base if index < len(COMPANIES) else f"{base} {index // len(COMPANIES) + 1}"
         manager = managers[index % len(managers)]
         client = services.client_create(
-            actor=admin, name=name, legal_form=form,
+            actor=admin,
+            name=name,
+            legal_form=form,
             tax_id=tax_id if index < len(COMPANIES) else "",
-            status=rng.choice(statuses), manager=manager, department=manager.department,
-            source=rng.choice(sources), tags=rng.sample(tags, k=rng.randint(0, 2)),
+            status=rng.choice(statuses),
+            manager=manager,
+            department=manager.department,
+            source=rng.choice(sources),
+            tags=rng.sample(tags, k=rng.randint(0, 2)),
             is_confidential=index % 11 == 3,
-            phones=[{"value": f"+7 495 {rng.randint(100, 999)}-{rng.randint(10, 99)}-"
-                              f"{rng.randint(10, 99)}", "type": "work"}],
+            phones=[
+                {
+                    "value": f"+7 495 {rng.randint(100, 999)}-{rng.randint(10, 99)}-"
+                    f"{rng.randint(10, 99)}",
+                    "type": "work",
+                }
+            ],
             emails=[{"value": f"info{index}@example.com", "type": "work"}],
-            properties={"industry": rng.choice(["Manufacturing", "Retail", "IT", "Energy"]),
-                        "employees": rng.randint(5, 5000)},
+            properties={
+                "industry": rng.choice(["Manufacturing", "Retail", "IT", "Energy"]),
+                "employees": rng.randint(5, 5000),
+            },
         )
         for _n in range(rng.randint(1, 2)):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             services.contact_create(
-                actor=admin, first_name=first, last_name=last,
-                roles=[{"client": client, "position": rng.choice(
-                    ["Director", "Buyer", "Accountant", "Engineer"])}],
-                phones=[{"value": f"+48 600 {rng.randint(100, 999)} {rng.randint(100, 999)}",
-                         "type": "mobile"}],
-                emails=[{"value": _ascii(f"{first}.{last}{index}@example.com").lower(),
-                         "type": "work"}],
+                actor=admin,
+                first_name=first,
+                last_name=last,
+                roles=[
+                    {
+                        "client": client,
+                        "position": rng.choice(["Director", "Buyer", "Accountant", "Engineer"]),
+                    }
+                ],
+                phones=[
+                    {
+                        "value": f"+48 600 {rng.randint(100, 999)} {rng.randint(100, 999)}",
+                        "type": "mobile",
+                    }
+                ],
+                emails=[
+                    {"value": _ascii(f"{first}.{last}{index}@example.com").lower(), "type": "work"}
+                ],
             )
     return admin

@@ -81,26 +81,39 @@ class ClientKind(models.TextChoices):
 
 
 class Client(BusinessRecord):
-    kind = models.CharField(_("kind"), max_length=8, choices=ClientKind.choices,
-                            default=ClientKind.COMPANY)
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=ClientKind.choices, default=ClientKind.COMPANY
+    )
     name = models.CharField(_("name"), max_length=300)
     # Lower-cased, space-collapsed name: the index behind search as you type.
     search_name = models.CharField(max_length=300, editable=False, default="")
     legal_name = models.CharField(_("full legal name"), max_length=500, blank=True)
     tax_id = models.CharField(_("tax id"), max_length=32, blank=True, db_index=True)
     legal_form = models.CharField(_("legal form"), max_length=64, blank=True)
-    tags = models.ManyToManyField(Tag, blank=True, related_name="clients",
-                                  verbose_name=_("categories"))
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL,
-                               verbose_name=_("source"))
-    status = models.ForeignKey(RelationshipStatus, null=True, blank=True,
-                               on_delete=models.PROTECT, verbose_name=_("relationship status"))
-    manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="managed_clients", verbose_name=_("manager"),
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="clients", verbose_name=_("categories")
     )
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
-                                   verbose_name=_("department"))
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("source")
+    )
+    status = models.ForeignKey(
+        RelationshipStatus,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("relationship status"),
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_clients",
+        verbose_name=_("manager"),
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("department")
+    )
     is_confidential = models.BooleanField(_("confidential (VIP)"), default=False)
     notes = models.TextField(_("notes"), blank=True)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
@@ -127,8 +140,9 @@ class ClientShare(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="shares")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="shared_clients")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shared_clients"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -149,8 +163,9 @@ class ContactPerson(BusinessRecord):
     preferred_channel = models.CharField(_("preferred channel"), max_length=16, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
-    clients = models.ManyToManyField(Client, through="ContactRole", related_name="contacts",
-                                     verbose_name=_("clients"))
+    clients = models.ManyToManyField(
+        Client, through="ContactRole", related_name="contacts", verbose_name=_("clients")
+    )
 
     history = HistoricalRecords(excluded_fields=["search_name", "updated_at"])
 
@@ -203,10 +218,16 @@ class ContactPoint(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="contact_points")
-    contact = models.ForeignKey(ContactPerson, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="contact_points")
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="contact_points"
+    )
+    contact = models.ForeignKey(
+        ContactPerson,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="contact_points",
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
     type = models.CharField(_("type"), max_length=32, blank=True)
     value = models.CharField(_("value"), max_length=300)
@@ -238,12 +259,15 @@ class AddressType(models.TextChoices):
 
 class Address(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="addresses")
-    contact = models.ForeignKey(ContactPerson, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="addresses")
-    type = models.CharField(_("type"), max_length=16, choices=AddressType.choices,
-                            default=AddressType.ACTUAL)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses"
+    )
+    contact = models.ForeignKey(
+        ContactPerson, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses"
+    )
+    type = models.CharField(
+        _("type"), max_length=16, choices=AddressType.choices, default=AddressType.ACTUAL
+    )
     country = models.CharField(_("country"), max_length=2, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
@@ -256,8 +280,9 @@ class Address(models.Model):
         ordering = ["type"]
 
     def __str__(self) -> str:
-        return ", ".join(p for p in (self.postal_code, self.country, self.region, self.city,
-                                     self.street) if p)
+        return ", ".join(
+            p for p in (self.postal_code, self.country, self.region, self.city, self.street) if p
+        )
 
 
 class ClientRelation(models.Model):
@@ -270,10 +295,13 @@ class ClientRelation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["from_client", "to_client", "type"],
-                                    name="client_relation_unique"),
-            models.CheckConstraint(condition=~models.Q(from_client=models.F("to_client")),
-                                   name="client_relation_not_self"),
+            models.UniqueConstraint(
+                fields=["from_client", "to_client", "type"], name="client_relation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_client=models.F("to_client")),
+                name="client_relation_not_self",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -285,13 +313,16 @@ class StatusChange(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="status_changes")
-    old_status = models.ForeignKey(RelationshipStatus, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    new_status = models.ForeignKey(RelationshipStatus, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    old_status = models.ForeignKey(
+        RelationshipStatus, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    new_status = models.ForeignKey(
+        RelationshipStatus, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     changed_at = models.DateTimeField(default=timezone.now)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-changed_at"]
@@ -305,16 +336,20 @@ class SavedFilter(models.Model):
     """A user's named client-list filter (the query string of the list)."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="saved_filters")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
     list_name = models.CharField(max_length=32, default="clients")
     name = models.CharField(_("name"), max_length=100)
     query = models.CharField(max_length=2000)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["user", "list_name", "name"],
-                                               name="saved_filter_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "list_name", "name"], name="saved_filter_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

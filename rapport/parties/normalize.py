@@ -85,17 +85,41 @@ def validate_tax_id(value: str) -> str:
     if re.fullmatch(r"[A-Z]{2}[0-9A-Z]{2,13}", compact) and compact[:2] in _EU_PREFIXES:
         if eu_vat.is_valid(compact):
             return compact
-        raise ValidationError(
-            _("“%(value)s” is not a valid VAT number.") % {"value": value}
-        )
+        raise ValidationError(_("“%(value)s” is not a valid VAT number.") % {"value": value})
     if len(compact) > 32:
         raise ValidationError(_("A tax id has at most 32 characters."))
     return compact
 
 
 _EU_PREFIXES = {
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE",
-    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI",
+    "AT",
+    "BE",
+    "BG",
+    "CY",
+    "CZ",
+    "DE",
+    "DK",
+    "EE",
+    "EL",
+    "ES",
+    "FI",
+    "FR",
+    "HR",
+    "HU",
+    "IE",
+    "IT",
+    "LT",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SE",
+    "SI",
+    "SK",
+    "XI",
 }
 
 

@@ -44,85 +44,429 @@ from .models import (
 # --- word lists -----------------------------------------------------------------------
 
 RU_ROOTS = [
-    "Ромашка", "Вектор", "Альфа", "Север", "Техно", "Строй", "Гранит", "Восток", "Меридиан",
-    "Импульс", "Орион", "Прогресс", "Энерго", "Металл", "Агро", "Сибирь", "Урал", "Волга",
-    "Дельта", "Квант", "Монолит", "Профи", "Стандарт", "Транс", "Форвард", "Янтарь", "Байкал",
-    "Кристалл", "Радуга", "Спектр", "Эталон", "Горизонт", "Атлант", "Вертикаль", "Пульс",
-    "Лидер", "Олимп", "Феникс", "Сокол", "Полюс",
+    "Ромашка",
+    "Вектор",
+    "Альфа",
+    "Север",
+    "Техно",
+    "Строй",
+    "Гранит",
+    "Восток",
+    "Меридиан",
+    "Импульс",
+    "Орион",
+    "Прогресс",
+    "Энерго",
+    "Металл",
+    "Агро",
+    "Сибирь",
+    "Урал",
+    "Волга",
+    "Дельта",
+    "Квант",
+    "Монолит",
+    "Профи",
+    "Стандарт",
+    "Транс",
+    "Форвард",
+    "Янтарь",
+    "Байкал",
+    "Кристалл",
+    "Радуга",
+    "Спектр",
+    "Эталон",
+    "Горизонт",
+    "Атлант",
+    "Вертикаль",
+    "Пульс",
+    "Лидер",
+    "Олимп",
+    "Феникс",
+    "Сокол",
+    "Полюс",
 ]
-RU_SECOND = ["Трейд", "Сервис", "Лайн", "Строй", "Снаб", "Пром", "Маркет", "Групп", "Логистик",
-             "Инвест", "Комплект", "Систем", "Торг", "Проект"]
+RU_SECOND = [
+    "Трейд",
+    "Сервис",
+    "Лайн",
+    "Строй",
+    "Снаб",
+    "Пром",
+    "Маркет",
+    "Групп",
+    "Логистик",
+    "Инвест",
+    "Комплект",
+    "Систем",
+    "Торг",
+    "Проект",
+]
 RU_FORMS = [("ООО", 60), ("АО", 12), ("ПАО", 3), ("ЗАО", 8), ("ИП", 17)]
-RU_MALE = ["Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Иван", "Михаил", "Николай",
-           "Евгений", "Владимир", "Павел", "Олег", "Игорь", "Артём", "Максим"]
-RU_FEMALE = ["Елена", "Ольга", "Наталья", "Татьяна", "Ирина", "Анна", "Мария", "Светлана",
-             "Екатерина", "Юлия", "Марина", "Галина", "Дарья", "Ксения", "Алина"]
-RU_PATRONYMIC = [("Александрович", "Александровна"), ("Сергеевич", "Сергеевна"),
-                 ("Иванович", "Ивановна"), ("Петрович", "Петровна"),
-                 ("Николаевич", "Николаевна"), ("Владимирович", "Владимировна"),
-                 ("Михайлович", "Михайловна"), ("Андреевич", "Андреевна")]
-RU_SURNAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов",
-               "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев",
-               "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев", "Орлов",
-               "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв", "Борисов",
-               "Яковлев", "Григорьев", "Романов", "Воробьёв", "Сергеев", "Кузьмин", "Фролов",
-               "Александров", "Дмитриев", "Королёв", "Гусев", "Киселёв"]
-RU_POSITIONS = ["Генеральный директор", "Главный бухгалтер", "Менеджер по закупкам",
-                "Коммерческий директор", "Инженер", "Юрист", "Руководитель отдела снабжения"]
+RU_MALE = [
+    "Александр",
+    "Сергей",
+    "Дмитрий",
+    "Андрей",
+    "Алексей",
+    "Иван",
+    "Михаил",
+    "Николай",
+    "Евгений",
+    "Владимир",
+    "Павел",
+    "Олег",
+    "Игорь",
+    "Артём",
+    "Максим",
+]
+RU_FEMALE = [
+    "Елена",
+    "Ольга",
+    "Наталья",
+    "Татьяна",
+    "Ирина",
+    "Анна",
+    "Мария",
+    "Светлана",
+    "Екатерина",
+    "Юлия",
+    "Марина",
+    "Галина",
+    "Дарья",
+    "Ксения",
+    "Алина",
+]
+RU_PATRONYMIC = [
+    ("Александрович", "Александровна"),
+    ("Сергеевич", "Сергеевна"),
+    ("Иванович", "Ивановна"),
+    ("Петрович", "Петровна"),
+    ("Николаевич", "Николаевна"),
+    ("Владимирович", "Владимировна"),
+    ("Михайлович", "Михайловна"),
+    ("Андреевич", "Андреевна"),
+]
+RU_SURNAMES = [
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
+    "Захаров",
+    "Зайцев",
+    "Соловьёв",
+    "Борисов",
+    "Яковлев",
+    "Григорьев",
+    "Романов",
+    "Воробьёв",
+    "Сергеев",
+    "Кузьмин",
+    "Фролов",
+    "Александров",
+    "Дмитриев",
+    "Королёв",
+    "Гусев",
+    "Киселёв",
+]
+RU_POSITIONS = [
+    "Генеральный директор",
+    "Главный бухгалтер",
+    "Менеджер по закупкам",
+    "Коммерческий директор",
+    "Инженер",
+    "Юрист",
+    "Руководитель отдела снабжения",
+]
 RU_ROLES = ["ЛПР", "Бухгалтерия", "Закупки", "Техническая поддержка", ""]
 RU_CITIES = ["495", "812", "343", "383", "846", "843", "863", "916", "903", "926", "985"]
 
 PL_ROOTS = [
-    "Polmet", "Budex", "Drewpol", "Mazowsze", "Wisła", "Transbud", "Agromax", "Elektrobud",
-    "Stalmet", "Interpol", "Euroflex", "Bałtyk", "Tatra", "Warta", "Orzeł", "Zefir", "Kama",
-    "Lechia", "Sokół", "Rolmax", "Hurtpol", "Marbud", "Novatek", "Pomorze", "Śląsk",
-    "Wawel", "Karpaty", "Odra", "Noteć", "Mazur",
+    "Polmet",
+    "Budex",
+    "Drewpol",
+    "Mazowsze",
+    "Wisła",
+    "Transbud",
+    "Agromax",
+    "Elektrobud",
+    "Stalmet",
+    "Interpol",
+    "Euroflex",
+    "Bałtyk",
+    "Tatra",
+    "Warta",
+    "Orzeł",
+    "Zefir",
+    "Kama",
+    "Lechia",
+    "Sokół",
+    "Rolmax",
+    "Hurtpol",
+    "Marbud",
+    "Novatek",
+    "Pomorze",
+    "Śląsk",
+    "Wawel",
+    "Karpaty",
+    "Odra",
+    "Noteć",
+    "Mazur",
 ]
-PL_SECOND = ["Trans", "Serwis", "Logistyka", "Handel", "System", "Technika", "Meble", "Projekt",
-             "Instal", "Energia"]
+PL_SECOND = [
+    "Trans",
+    "Serwis",
+    "Logistyka",
+    "Handel",
+    "System",
+    "Technika",
+    "Meble",
+    "Projekt",
+    "Instal",
+    "Energia",
+]
 PL_FORMS = [("Sp. z o.o.", 60), ("S.A.", 12), ("Sp. j.", 12), ("Sp. k.", 8), ("PHU", 8)]
-PL_MALE = ["Jan", "Piotr", "Krzysztof", "Andrzej", "Tomasz", "Paweł", "Marek", "Michał",
-           "Grzegorz", "Łukasz", "Adam", "Marcin"]
-PL_FEMALE = ["Anna", "Maria", "Katarzyna", "Małgorzata", "Agnieszka", "Barbara", "Ewa",
-             "Magdalena", "Joanna", "Monika", "Zofia", "Aleksandra"]
-PL_SURNAMES = [("Nowak", "Nowak"), ("Kowalski", "Kowalska"), ("Wiśniewski", "Wiśniewska"),
-               ("Wójcik", "Wójcik"), ("Kowalczyk", "Kowalczyk"), ("Kamiński", "Kamińska"),
-               ("Lewandowski", "Lewandowska"), ("Zieliński", "Zielińska"),
-               ("Szymański", "Szymańska"), ("Woźniak", "Woźniak"), ("Dąbrowski", "Dąbrowska"),
-               ("Kozłowski", "Kozłowska"), ("Jankowski", "Jankowska"), ("Mazur", "Mazur"),
-               ("Kwiatkowski", "Kwiatkowska"), ("Krawczyk", "Krawczyk"),
-               ("Piotrowski", "Piotrowska"), ("Grabowski", "Grabowska")]
-PL_POSITIONS = ["Prezes zarządu", "Główna księgowa", "Kierownik zakupów", "Dyrektor handlowy",
-                "Specjalista ds. logistyki", "Inżynier", "Radca prawny"]
+PL_MALE = [
+    "Jan",
+    "Piotr",
+    "Krzysztof",
+    "Andrzej",
+    "Tomasz",
+    "Paweł",
+    "Marek",
+    "Michał",
+    "Grzegorz",
+    "Łukasz",
+    "Adam",
+    "Marcin",
+]
+PL_FEMALE = [
+    "Anna",
+    "Maria",
+    "Katarzyna",
+    "Małgorzata",
+    "Agnieszka",
+    "Barbara",
+    "Ewa",
+    "Magdalena",
+    "Joanna",
+    "Monika",
+    "Zofia",
+    "Aleksandra",
+]
+PL_SURNAMES = [
+    ("Nowak", "Nowak"),
+    ("Kowalski", "Kowalska"),
+    ("Wiśniewski", "Wiśniewska"),
+    ("Wójcik", "Wójcik"),
+    ("Kowalczyk", "Kowalczyk"),
+    ("Kamiński", "Kamińska"),
+    ("Lewandowski", "Lewandowska"),
+    ("Zieliński", "Zielińska"),
+    ("Szymański", "Szymańska"),
+    ("Woźniak", "Woźniak"),
+    ("Dąbrowski", "Dąbrowska"),
+    ("Kozłowski", "Kozłowska"),
+    ("Jankowski", "Jankowska"),
+    ("Mazur", "Mazur"),
+    ("Kwiatkowski", "Kwiatkowska"),
+    ("Krawczyk", "Krawczyk"),
+    ("Piotrowski", "Piotrowska"),
+    ("Grabowski", "Grabowska"),
+]
+PL_POSITIONS = [
+    "Prezes zarządu",
+    "Główna księgowa",
+    "Kierownik zakupów",
+    "Dyrektor handlowy",
+    "Specjalista ds. logistyki",
+    "Inżynier",
+    "Radca prawny",
+]
 PL_ROLES = ["Decydent", "Księgowość", "Zakupy", "Serwis", ""]
 PL_AREAS = ["22", "12", "61", "71", "58", "42"]
 PL_MOBILE = ["501", "502", "600", "601", "602", "660", "691", "721", "790", "881"]
 
 EN_ROOTS = [
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Northwind", "Contoso",
-    "Fabrikam", "Tailspin", "Blue Ridge", "Silver Oak", "Red Rock", "Summit", "Pioneer", "Atlas",
-    "Beacon", "Crescent", "Harbor", "Keystone", "Liberty", "Maple", "Pinnacle", "Sterling",
-    "Vertex", "Oakwood", "Riverside", "Evergreen", "Ironbridge", "Westfield",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Blue Ridge",
+    "Silver Oak",
+    "Red Rock",
+    "Summit",
+    "Pioneer",
+    "Atlas",
+    "Beacon",
+    "Crescent",
+    "Harbor",
+    "Keystone",
+    "Liberty",
+    "Maple",
+    "Pinnacle",
+    "Sterling",
+    "Vertex",
+    "Oakwood",
+    "Riverside",
+    "Evergreen",
+    "Ironbridge",
+    "Westfield",
 ]
-EN_SECOND = ["Industries", "Systems", "Solutions", "Logistics", "Foods", "Energy", "Partners",
-             "Holdings", "Trading", "Consulting", "Labs", "Works", "Supply", "Group", "Media"]
+EN_SECOND = [
+    "Industries",
+    "Systems",
+    "Solutions",
+    "Logistics",
+    "Foods",
+    "Energy",
+    "Partners",
+    "Holdings",
+    "Trading",
+    "Consulting",
+    "Labs",
+    "Works",
+    "Supply",
+    "Group",
+    "Media",
+]
 EN_FORMS = [("Ltd", 40), ("LLC", 20), ("Inc.", 20), ("PLC", 5), ("Corp", 10), ("", 5)]
-EN_MALE = ["John", "James", "Robert", "Michael", "William", "David", "Richard", "Thomas",
-           "Daniel", "Matthew", "George", "Oliver"]
-EN_FEMALE = ["Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Susan", "Jessica", "Sarah",
-             "Karen", "Emily", "Olivia", "Emma"]
-EN_SURNAMES = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson",
-               "Taylor", "Anderson", "Thomas", "Moore", "Martin", "Clark", "Lewis", "Walker",
-               "Hall", "Young", "King", "Wright"]
-EN_POSITIONS = ["CEO", "Chief accountant", "Purchasing manager", "Sales director",
-                "Operations manager", "Engineer", "Legal counsel"]
+EN_MALE = [
+    "John",
+    "James",
+    "Robert",
+    "Michael",
+    "William",
+    "David",
+    "Richard",
+    "Thomas",
+    "Daniel",
+    "Matthew",
+    "George",
+    "Oliver",
+]
+EN_FEMALE = [
+    "Mary",
+    "Patricia",
+    "Jennifer",
+    "Linda",
+    "Elizabeth",
+    "Susan",
+    "Jessica",
+    "Sarah",
+    "Karen",
+    "Emily",
+    "Olivia",
+    "Emma",
+]
+EN_SURNAMES = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Taylor",
+    "Anderson",
+    "Thomas",
+    "Moore",
+    "Martin",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "King",
+    "Wright",
+]
+EN_POSITIONS = [
+    "CEO",
+    "Chief accountant",
+    "Purchasing manager",
+    "Sales director",
+    "Operations manager",
+    "Engineer",
+    "Legal counsel",
+]
 EN_ROLES = ["Decision maker", "Accounts", "Purchasing", "Support", ""]
 
-_TRANSLIT = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяąćęłńóśźż",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
-     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya",
-     "a", "c", "e", "l", "n", "o", "s", "z", "z"], strict=True))
+_TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяąćęłńóśźż",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "a",
+            "c",
+            "e",
+            "l",
+            "n",
+            "o",
+            "s",
+            "z",
+            "z",
+        ],
+        strict=True,
+    )
+)
 
 
 def slug(text: str) -> str:
@@ -192,8 +536,12 @@ def _pl_phone(rng: random.Random, *, mobile: bool) -> tuple[str, str]:
         prefix, a, b = rng.choice(PL_MOBILE), rng.randint(100, 999), rng.randint(100, 999)
         value = f"+48 {prefix} {a} {b}" if rng.random() < 0.7 else f"+48 {prefix}-{a}-{b}"
         return value, f"+48{prefix}{a}{b}"
-    area, a, b, c = rng.choice(PL_AREAS), rng.randint(100, 999), rng.randint(10, 99), \
-        rng.randint(10, 99)
+    area, a, b, c = (
+        rng.choice(PL_AREAS),
+        rng.randint(100, 999),
+        rng.randint(10, 99),
+        rng.randint(10, 99),
+    )
     return f"+48 {area} {a} {b} {c}", f"+48{area}{a}{b}{c}"
 
 
@@ -201,8 +549,11 @@ def _en_phone(rng: random.Random) -> tuple[str, str]:
     if rng.random() < 0.5:
         a, b = rng.randint(1000, 9999), rng.randint(1000, 9999)
         return f"+44 20 {a} {b}", f"+4420{a}{b}"
-    area, ex, line = rng.choice(["212", "312", "415", "617", "646"]), rng.randint(200, 999), \
-        rng.randint(1000, 9999)
+    area, ex, line = (
+        rng.choice(["212", "312", "415", "617", "646"]),
+        rng.randint(200, 999),
+        rng.randint(1000, 9999),
+    )
     return f"+1 ({area}) {ex}-{line}", f"+1{area}{ex}{line}"
 
 
@@ -227,16 +578,22 @@ _STATUS_WEIGHTS = {"lead": 30, "prospect": 20, "active": 35, "former": 10, "lost
 
 
 def load_reference() -> Reference:
-    managers = list(User.objects.filter(role__in=[Role.MANAGER, Role.HEAD], is_active=True)
-                    .select_related("department").order_by("username"))
+    managers = list(
+        User.objects.filter(role__in=[Role.MANAGER, Role.HEAD], is_active=True)
+        .select_related("department")
+        .order_by("username")
+    )
     statuses = list(RelationshipStatus.objects.filter(is_active=True))
     definitions = list(PropertyDefinition.objects.filter(is_active=True))
-    author = (User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).order_by("username")
-              .first())
+    author = (
+        User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).order_by("username").first()
+    )
     return Reference(
-        managers=managers, statuses=statuses,
+        managers=managers,
+        statuses=statuses,
         status_weights=[_STATUS_WEIGHTS.get(s.code, 10) for s in statuses],
-        tags=list(Tag.objects.all()), sources=list(Source.objects.all()),
+        tags=list(Tag.objects.all()),
+        sources=list(Source.objects.all()),
         client_properties=[d for d in definitions if d.target == PropertyTarget.CLIENT],
         contact_properties=[d for d in definitions if d.target == PropertyTarget.CONTACT],
         author=author,
@@ -247,8 +604,9 @@ def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
     return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
 
 
-def _property_values(rng: random.Random, definitions: list[PropertyDefinition],
-                     managers: list[User]) -> dict[str, Any]:
+def _property_values(
+    rng: random.Random, definitions: list[PropertyDefinition], managers: list[User]
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for d in definitions:
         if not d.is_required and rng.random() < 0.35:
@@ -258,13 +616,15 @@ def _property_values(rng: random.Random, definitions: list[PropertyDefinition],
             if d.is_sensitive:
                 values[d.code] = f"PL{rng.randint(10, 99)} {rng.randint(10**23, 10**24 - 1)}"
             else:
-                values[d.code] = rng.choice(["golf", "chess", "fishing", "tennis", "music",
-                                             "travel", "books", "cycling"])
+                values[d.code] = rng.choice(
+                    ["golf", "chess", "fishing", "tennis", "music", "travel", "books", "cycling"]
+                )
         elif kind == PropertyType.NUMBER:
             values[d.code] = int(rng.lognormvariate(3.5, 1.5)) + 1
         elif kind == PropertyType.DATE:
-            values[d.code] = (dt.date(2015, 1, 1) + dt.timedelta(days=rng.randint(0, 3650))
-                              ).isoformat()
+            values[d.code] = (
+                dt.date(2015, 1, 1) + dt.timedelta(days=rng.randint(0, 3650))
+            ).isoformat()
         elif kind == PropertyType.BOOLEAN:
             values[d.code] = rng.random() < 0.5
         elif kind == PropertyType.CHOICE and d.choices:
@@ -287,8 +647,17 @@ class Batch:
     points: list[ContactPoint] = field(default_factory=list)
 
     def rows(self) -> int:
-        return sum(len(rows) for rows in (self.clients, self.tag_links, self.status_changes,
-                                          self.contacts, self.roles, self.points))
+        return sum(
+            len(rows)
+            for rows in (
+                self.clients,
+                self.tag_links,
+                self.status_changes,
+                self.contacts,
+                self.roles,
+                self.points,
+            )
+        )
 
 
 class Generator:
@@ -325,18 +694,28 @@ class Generator:
         if locale == "ru":
             root = rng.choice(RU_ROOTS)
             if rng.random() < 0.6:
-                root = (f"{root}-{rng.choice(RU_SECOND)}" if rng.random() < 0.5
-                        else root + rng.choice(RU_SECOND).lower())
+                root = (
+                    f"{root}-{rng.choice(RU_SECOND)}"
+                    if rng.random() < 0.5
+                    else root + rng.choice(RU_SECOND).lower()
+                )
             form = _weighted(rng, RU_FORMS)
             if form == "ИП":
                 first, middle, last, _f = self._person(rng, "ru")
                 name = f"ИП {last} {first[0]}. {middle[0]}."
-                return name, f"Индивидуальный предприниматель {last} {first} {middle}", form, \
-                    slug(last) + ".ru"
+                return (
+                    name,
+                    f"Индивидуальный предприниматель {last} {first} {middle}",
+                    form,
+                    slug(last) + ".ru",
+                )
             name = f"{form} «{root}»"
-            full = {"ООО": "Общество с ограниченной ответственностью", "АО": "Акционерное общество",
-                    "ПАО": "Публичное акционерное общество",
-                    "ЗАО": "Закрытое акционерное общество"}[form]
+            full = {
+                "ООО": "Общество с ограниченной ответственностью",
+                "АО": "Акционерное общество",
+                "ПАО": "Публичное акционерное общество",
+                "ЗАО": "Закрытое акционерное общество",
+            }[form]
             return name, f"{full} «{root}»", form, slug(root) + ".ru"
         if locale == "pl":
             root = rng.choice(PL_ROOTS)
@@ -368,8 +747,7 @@ class Generator:
         locale = rng.choices(("ru", "pl", "en"), weights=(50, 30, 20))[0]
         is_person = rng.random() < 0.15
         manager = rng.choice(ref.managers)
-        status = rng.choices(ref.statuses, weights=ref.status_weights)[0] if ref.statuses \
-            else None
+        status = rng.choices(ref.statuses, weights=ref.status_weights)[0] if ref.statuses else None
         created = self.now - dt.timedelta(seconds=rng.randint(0, 3 * 365 * 86400))
         updated = created + (self.now - created) * rng.random() ** 3
         phones: list[tuple[str, str, str]] = []
@@ -377,12 +755,19 @@ class Generator:
         website = ""
         if is_person:
             first, middle, last, _female = self._person(rng, locale)
-            name = " ".join(p for p in (last, first, middle) if p) if locale == "ru" \
+            name = (
+                " ".join(p for p in (last, first, middle) if p)
+                if locale == "ru"
                 else f"{first} {last}"
+            )
             legal_name, legal_form = "", ""
-            domain = rng.choice(["mail.ru", "yandex.ru"] if locale == "ru" else
-                                ["wp.pl", "onet.pl", "gmail.com"] if locale == "pl" else
-                                ["gmail.com", "outlook.com"])
+            domain = rng.choice(
+                ["mail.ru", "yandex.ru"]
+                if locale == "ru"
+                else ["wp.pl", "onet.pl", "gmail.com"]
+                if locale == "pl"
+                else ["gmail.com", "outlook.com"]
+            )
             tax_id = ""
             if locale == "ru" and rng.random() < 0.3:
                 tax_id = make_inn12(rng)
@@ -403,43 +788,85 @@ class Generator:
             phones.append((*self._phone(rng, locale, mobile=False), "work"))
             if rng.random() < 0.3:
                 phones.append((*self._phone(rng, locale, mobile=True), "mobile"))
-            emails.append((f"{rng.choice(['info', 'office', 'sales', 'biuro' if locale == 'pl' else 'mail'])}@{domain}",  # noqa: E501
-                           "work"))
+            emails.append(
+                (
+                    f"{rng.choice(['info', 'office', 'sales', 'biuro' if locale == 'pl' else 'mail'])}@{domain}",  # noqa: E501
+                    "work",
+                )
+            )
             if rng.random() < 0.5:
                 website = f"https://www.{domain}"
             kind = ClientKind.COMPANY
         client = Client(
-            id=new_id(), kind=kind, name=name, search_name=normalize.normalize_name(name),
-            legal_name=legal_name, tax_id=tax_id, legal_form=legal_form,
+            id=new_id(),
+            kind=kind,
+            name=name,
+            search_name=normalize.normalize_name(name),
+            legal_name=legal_name,
+            tax_id=tax_id,
+            legal_form=legal_form,
             source_id=rng.choice(ref.sources).pk if ref.sources and rng.random() < 0.8 else None,
-            status_id=status.pk if status else None, manager_id=manager.pk,
+            status_id=status.pk if status else None,
+            manager_id=manager.pk,
             department_id=manager.department_id,
-            is_confidential=rng.random() < 0.03, notes="",
+            is_confidential=rng.random() < 0.03,
+            notes="",
             properties=_property_values(rng, ref.client_properties, ref.managers),
-            created_at=created, updated_at=updated, created_by_id=(ref.author or manager).pk,
+            created_at=created,
+            updated_at=updated,
+            created_by_id=(ref.author or manager).pk,
         )
         out.clients.append(client)
         if ref.tags:
             for tag in rng.sample(ref.tags, k=rng.choices((0, 1, 2), weights=(40, 45, 15))[0]):
                 out.tag_links.append(self.tag_through(client_id=client.pk, tag_id=tag.pk))
-        out.status_changes.append(StatusChange(
-            id=new_id(), client_id=client.pk, old_status_id=None,
-            new_status_id=client.status_id, changed_at=created,
-            changed_by_id=client.created_by_id))
+        out.status_changes.append(
+            StatusChange(
+                id=new_id(),
+                client_id=client.pk,
+                old_status_id=None,
+                new_status_id=client.status_id,
+                changed_at=created,
+                changed_by_id=client.created_by_id,
+            )
+        )
         for position, (value, key, kind_) in enumerate(phones):
-            out.points.append(ContactPoint(id=new_id(), client_id=client.pk,
-                                           channel=ChannelKind.PHONE, type=kind_, value=value,
-                                           normalized=key, position=position))
+            out.points.append(
+                ContactPoint(
+                    id=new_id(),
+                    client_id=client.pk,
+                    channel=ChannelKind.PHONE,
+                    type=kind_,
+                    value=value,
+                    normalized=key,
+                    position=position,
+                )
+            )
         for position, (value, kind_) in enumerate(emails):
-            out.points.append(ContactPoint(id=new_id(), client_id=client.pk,
-                                           channel=ChannelKind.EMAIL, type=kind_, value=value,
-                                           normalized=value.lower(), position=position))
+            out.points.append(
+                ContactPoint(
+                    id=new_id(),
+                    client_id=client.pk,
+                    channel=ChannelKind.EMAIL,
+                    type=kind_,
+                    value=value,
+                    normalized=value.lower(),
+                    position=position,
+                )
+            )
         if website:
-            out.points.append(ContactPoint(id=new_id(), client_id=client.pk,
-                                           channel=ChannelKind.WEBSITE, type="", value=website,
-                                           normalized=website.lower(), position=0))
-        self._contacts(rng, number, client, locale, domain if not is_person else "", out,
-                       created)
+            out.points.append(
+                ContactPoint(
+                    id=new_id(),
+                    client_id=client.pk,
+                    channel=ChannelKind.WEBSITE,
+                    type="",
+                    value=website,
+                    normalized=website.lower(),
+                    position=0,
+                )
+            )
+        self._contacts(rng, number, client, locale, domain if not is_person else "", out, created)
 
     def _phone(self, rng: random.Random, locale: str, *, mobile: bool) -> tuple[str, str]:
         if locale == "ru":
@@ -448,35 +875,78 @@ class Generator:
             return _pl_phone(rng, mobile=mobile)
         return _en_phone(rng)
 
-    def _contacts(self, rng: random.Random, number: int, client: Client, locale: str,
-                  domain: str, out: Batch, created: dt.datetime) -> None:
-        positions, roles = {"ru": (RU_POSITIONS, RU_ROLES), "pl": (PL_POSITIONS, PL_ROLES),
-                            "en": (EN_POSITIONS, EN_ROLES)}[locale]
+    def _contacts(
+        self,
+        rng: random.Random,
+        number: int,
+        client: Client,
+        locale: str,
+        domain: str,
+        out: Batch,
+        created: dt.datetime,
+    ) -> None:
+        positions, roles = {
+            "ru": (RU_POSITIONS, RU_ROLES),
+            "pl": (PL_POSITIONS, PL_ROLES),
+            "en": (EN_POSITIONS, EN_ROLES),
+        }[locale]
         for index in range(1 if rng.random() < 0.55 else 2):
             first, middle, last, _female = self._person(rng, locale)
             contact = ContactPerson(
-                id=new_id(), first_name=first, middle_name=middle, last_name=last,
-                search_name=normalize.normalize_name(" ".join(p for p in (last, first, middle)
-                                                              if p)),
-                birthday=(dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 14000))
-                          if rng.random() < 0.3 else None),
+                id=new_id(),
+                first_name=first,
+                middle_name=middle,
+                last_name=last,
+                search_name=normalize.normalize_name(
+                    " ".join(p for p in (last, first, middle) if p)
+                ),
+                birthday=(
+                    dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 14000))
+                    if rng.random() < 0.3
+                    else None
+                ),
                 preferred_channel=rng.choice(["", "", "phone", "email"]),
                 properties=_property_values(rng, self.ref.contact_properties, self.ref.managers),
-                created_at=created, updated_at=created, created_by_id=client.created_by_id,
+                created_at=created,
+                updated_at=created,
+                created_by_id=client.created_by_id,
             )
             out.contacts.append(contact)
-            out.roles.append(ContactRole(
-                id=new_id(), contact_id=contact.pk, client_id=client.pk,
-                position=rng.choice(positions), role=rng.choice(roles), is_primary=index == 0))
+            out.roles.append(
+                ContactRole(
+                    id=new_id(),
+                    contact_id=contact.pk,
+                    client_id=client.pk,
+                    position=rng.choice(positions),
+                    role=rng.choice(roles),
+                    is_primary=index == 0,
+                )
+            )
             value, key = self._phone(rng, locale, mobile=True)
-            out.points.append(ContactPoint(id=new_id(), contact_id=contact.pk,
-                                           channel=ChannelKind.PHONE, type="mobile",
-                                           value=value, normalized=key, position=0))
+            out.points.append(
+                ContactPoint(
+                    id=new_id(),
+                    contact_id=contact.pk,
+                    channel=ChannelKind.PHONE,
+                    type="mobile",
+                    value=value,
+                    normalized=key,
+                    position=0,
+                )
+            )
             mail_domain = domain or rng.choice(["gmail.com", "mail.ru", "wp.pl"])
             email = f"{slug(first)}.{slug(last)}{number % 1000}@{mail_domain}"
-            out.points.append(ContactPoint(id=new_id(), contact_id=contact.pk,
-                                           channel=ChannelKind.EMAIL, type="work",
-                                           value=email, normalized=email.lower(), position=0))
+            out.points.append(
+                ContactPoint(
+                    id=new_id(),
+                    contact_id=contact.pk,
+                    channel=ChannelKind.EMAIL,
+                    type="work",
+                    value=email,
+                    normalized=email.lower(),
+                    position=0,
+                )
+            )
 
 
 def insert_batch(batch: Batch) -> None:
@@ -498,8 +968,13 @@ class SeedResult:
     seconds: float
 
 
-def seed_clients(*, count: int, seed: int, batch_size: int = 5000,
-                 progress: Callable[[int, int, int, float], None] | None = None) -> SeedResult:
+def seed_clients(
+    *,
+    count: int,
+    seed: int,
+    batch_size: int = 5000,
+    progress: Callable[[int, int, int, float], None] | None = None,
+) -> SeedResult:
     """Insert ``count`` generated clients with their contact persons and contact details."""
     ref = load_reference()
     generator = Generator(ref, seed=seed)

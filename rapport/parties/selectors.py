@@ -39,20 +39,27 @@ def _search_q(text: str, *, owner: str) -> Q:
     points = ContactPoint.objects
     key = normalize.phone_search_key(text)
     if key:
-        by_phone = Q(pk__in=points.filter(channel=ChannelKind.PHONE, normalized=key)
-                     .values(f"{owner}_id"))
+        by_phone = Q(
+            pk__in=points.filter(channel=ChannelKind.PHONE, normalized=key).values(f"{owner}_id")
+        )
         if owner != "client":  # contact persons have no tax id
             return by_phone
         # Digits typed as a search may be a phone or the start of a tax id ("7707083").
         return by_phone | Q(tax_id__startswith=normalize.normalize_tax_id(text))
     if "@" in text:
         lowered = text.lower()
-        return Q(pk__in=points.filter(channel=ChannelKind.EMAIL, normalized__startswith=lowered)
-                 .values(f"{owner}_id"))
+        return Q(
+            pk__in=points.filter(channel=ChannelKind.EMAIL, normalized__startswith=lowered).values(
+                f"{owner}_id"
+            )
+        )
     q = Q(search_name__contains=normalize.normalize_name(text))
     compact = normalize.normalize_tax_id(text)
-    if owner == "client" and re.fullmatch(r"[0-9A-Z]{4,32}", compact) and any(
-            ch.isdigit() for ch in compact):
+    if (
+        owner == "client"
+        and re.fullmatch(r"[0-9A-Z]{4,32}", compact)
+        and any(ch.isdigit() for ch in compact)
+    ):
         q |= Q(tax_id__startswith=compact)
     return q
 
@@ -103,8 +110,9 @@ class ClientFilters:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-def client_list(*, actor: User, filters: ClientFilters | None = None,
-                trashed: bool = False) -> QuerySet[Client]:
+def client_list(
+    *, actor: User, filters: ClientFilters | None = None, trashed: bool = False
+) -> QuerySet[Client]:
     """Clients visible to ``actor`` matching ``filters``, ready for a list page."""
     filters = filters or ClientFilters()
     qs = access.visible_to(actor, Client, include_trashed=trashed)
@@ -121,8 +129,9 @@ def client_list(*, actor: User, filters: ClientFilters | None = None,
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.tag:
-        qs = qs.filter(pk__in=Client.tags.through.objects.filter(tag_id=filters.tag)
-                       .values("client_id"))
+        qs = qs.filter(
+            pk__in=Client.tags.through.objects.filter(tag_id=filters.tag).values("client_id")
+        )
     if filters.source:
         qs = qs.filter(source_id=filters.source)
     if filters.department:
@@ -141,38 +150,45 @@ def client_list_page_rows(clients: list[Client], *, actor: User) -> list[Client]
 
     ids = [c.pk for c in clients]
     first: dict[tuple[Any, str], str] = {}
-    for point in ContactPoint.objects.filter(
-        client_id__in=ids, channel__in=[ChannelKind.PHONE, ChannelKind.EMAIL]
-    ).order_by("position").only("client_id", "channel", "value"):
+    for point in (
+        ContactPoint.objects.filter(
+            client_id__in=ids, channel__in=[ChannelKind.PHONE, ChannelKind.EMAIL]
+        )
+        .order_by("position")
+        .only("client_id", "channel", "value")
+    ):
         first.setdefault((point.client_id, point.channel), point.value)
     for client in clients:
         visible = can_see_details(actor, client)
         # Row attributes for list templates and exports.
         setattr(client, "masked", not visible)  # noqa: B010
-        setattr(client, "first_phone",  # noqa: B010
-                first.get((client.pk, ChannelKind.PHONE), "") if visible else "")
-        setattr(client, "first_email",  # noqa: B010
-                first.get((client.pk, ChannelKind.EMAIL), "") if visible else "")
+        client.first_phone = first.get((client.pk, ChannelKind.PHONE), "") if visible else ""
+        client.first_email = first.get((client.pk, ChannelKind.EMAIL), "") if visible else ""
     return clients
 
 
 def client_get(*, actor: User, pk: Any, include_trashed: bool = False) -> Client:
-    qs = Client.objects.select_related("status", "manager", "source", "department",
-                                       "created_by").prefetch_related(
+    qs = Client.objects.select_related(
+        "status", "manager", "source", "department", "created_by"
+    ).prefetch_related(
         "tags",
         Prefetch("contact_points", queryset=ContactPoint.objects.order_by("channel", "position")),
         "addresses",
     )
-    return access.get_visible_or_404(actor, Client, pk, queryset=qs,
-                                     include_trashed=include_trashed)
+    return access.get_visible_or_404(
+        actor, Client, pk, queryset=qs, include_trashed=include_trashed
+    )
 
 
 def client_contacts(*, actor: User, client: Client) -> QuerySet[ContactRole]:
-    return (ContactRole.objects.filter(client=client, contact__deleted_at__isnull=True)
-            .select_related("contact")
-            .prefetch_related(Prefetch("contact__contact_points",
-                                       queryset=ContactPoint.objects.order_by("position")))
-            .order_by("-is_primary", "contact__search_name"))
+    return (
+        ContactRole.objects.filter(client=client, contact__deleted_at__isnull=True)
+        .select_related("contact")
+        .prefetch_related(
+            Prefetch("contact__contact_points", queryset=ContactPoint.objects.order_by("position"))
+        )
+        .order_by("-is_primary", "contact__search_name")
+    )
 
 
 def client_relations(*, actor: User, client: Client) -> list[dict[str, Any]]:
@@ -181,15 +197,24 @@ def client_relations(*, actor: User, client: Client) -> list[dict[str, Any]]:
     # EXISTS, correlated on the other side's id: ``IN (visible clients)`` made SQLite build
     # the list of every visible client (a scan of the whole table) for each card.
     rows = []
-    for rel in (ClientRelation.objects.filter(from_client=client)
-                .filter(Exists(visible.filter(pk=OuterRef("to_client_id"))))
-                .select_related("type", "to_client")):
+    for rel in (
+        ClientRelation.objects.filter(from_client=client)
+        .filter(Exists(visible.filter(pk=OuterRef("to_client_id"))))
+        .select_related("type", "to_client")
+    ):
         rows.append({"relation": rel, "label": rel.type.name, "other": rel.to_client})
-    for rel in (ClientRelation.objects.filter(to_client=client)
-                .filter(Exists(visible.filter(pk=OuterRef("from_client_id"))))
-                .select_related("type", "from_client")):
-        rows.append({"relation": rel, "label": rel.type.reverse_name or rel.type.name,
-                     "other": rel.from_client})
+    for rel in (
+        ClientRelation.objects.filter(to_client=client)
+        .filter(Exists(visible.filter(pk=OuterRef("from_client_id"))))
+        .select_related("type", "from_client")
+    ):
+        rows.append(
+            {
+                "relation": rel,
+                "label": rel.type.reverse_name or rel.type.name,
+                "other": rel.from_client,
+            }
+        )
     return rows
 
 
@@ -198,9 +223,11 @@ def status_timeline(*, client: Client) -> QuerySet[StatusChange]:
 
 
 def record_attachments(*, actor: User, record: Any) -> QuerySet[Attachment]:
-    return (Attachment.objects.filter(
-        content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk),
-        deleted_at__isnull=True).prefetch_related("versions__uploaded_by"))
+    return Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=str(record.pk),
+        deleted_at__isnull=True,
+    ).prefetch_related("versions__uploaded_by")
 
 
 # --- history --------------------------------------------------------------------------
@@ -228,13 +255,24 @@ def _entries_from(records: list[Any], *, subject_of, hidden: set[str]) -> list[H
                 if change.field in hidden:
                     continue
                 label = str(record.instance._meta.get_field(change.field).verbose_name)
-                changes.append((label, _display(record, change.field, change.old),
-                                _display(record, change.field, change.new)))
+                changes.append(
+                    (
+                        label,
+                        _display(record, change.field, change.old),
+                        _display(record, change.field, change.new),
+                    )
+                )
             if not changes:
                 continue
-        entries.append(HistoryEntry(at=record.history_date, user=record.history_user,
-                                    action=_ACTIONS[record.history_type], changes=changes,
-                                    subject=subject_of(record)))
+        entries.append(
+            HistoryEntry(
+                at=record.history_date,
+                user=record.history_user,
+                action=_ACTIONS[record.history_type],
+                changes=changes,
+                subject=subject_of(record),
+            )
+        )
     return entries
 
 
@@ -269,17 +307,30 @@ def client_history(*, actor: User, client: Client, limit: int = 200) -> list[His
     hidden = {"history_user", "properties"} if not details_visible else {"history_user"}
     entries = _entries_from(
         list(client.history.select_related("history_user").order_by("-history_date")[:limit]),
-        subject_of=lambda r: "", hidden=hidden)
+        subject_of=lambda r: "",
+        hidden=hidden,
+    )
     if details_visible:
-        point_history = ContactPoint.history.filter(client_id=client.pk).select_related(
-            "history_user").order_by("-history_date")[:limit]
+        point_history = (
+            ContactPoint.history.filter(client_id=client.pk)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit]
+        )
         entries += _entries_from(
-            list(point_history), hidden={"normalized", "position"},
-            subject_of=lambda r: f"{r.get_channel_display()}: {r.value}")
-        address_history = Address.history.filter(client_id=client.pk).select_related(
-            "history_user").order_by("-history_date")[:limit]
-        entries += _entries_from(list(address_history), hidden=set(),
-                                 subject_of=lambda r: f"{gettext('Address')}: {r.instance}")
+            list(point_history),
+            hidden={"normalized", "position"},
+            subject_of=lambda r: f"{r.get_channel_display()}: {r.value}",
+        )
+        address_history = (
+            Address.history.filter(client_id=client.pk)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit]
+        )
+        entries += _entries_from(
+            list(address_history),
+            hidden=set(),
+            subject_of=lambda r: f"{gettext('Address')}: {r.instance}",
+        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 
@@ -289,14 +340,20 @@ def contact_history(*, actor: User, contact: ContactPerson, limit: int = 200) ->
 
     entries = _entries_from(
         list(contact.history.select_related("history_user").order_by("-history_date")[:limit]),
-        subject_of=lambda r: "", hidden={"history_user"})
+        subject_of=lambda r: "",
+        hidden={"history_user"},
+    )
     if not can_see_contact_details(actor, contact):
         return entries
     entries += _entries_from(
-        list(ContactPoint.history.filter(contact_id=contact.pk).select_related("history_user")
-             .order_by("-history_date")[:limit]),
+        list(
+            ContactPoint.history.filter(contact_id=contact.pk)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit]
+        ),
         hidden={"normalized", "position"},
-        subject_of=lambda r: f"{r.get_channel_display()}: {r.value}")
+        subject_of=lambda r: f"{r.get_channel_display()}: {r.value}",
+    )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 
@@ -304,8 +361,9 @@ def contact_history(*, actor: User, contact: ContactPerson, limit: int = 200) ->
 # --- contacts -------------------------------------------------------------------------
 
 
-def contact_list(*, actor: User, search: str = "", client: Any = None,
-                 properties: dict[str, Any] | None = None) -> QuerySet[ContactPerson]:
+def contact_list(
+    *, actor: User, search: str = "", client: Any = None, properties: dict[str, Any] | None = None
+) -> QuerySet[ContactPerson]:
     qs = access.visible_to(actor, ContactPerson)
     if search:
         qs = qs.filter(_search_q(search, owner="contact"))
@@ -340,7 +398,9 @@ def statuses() -> QuerySet[RelationshipStatus]:
 
 _LEGAL_FORMS = re.compile(
     r"\b(ооо|оао|зао|пао|ао|ип|тоо|llc|ltd|limited|inc|corp|gmbh|ag|s\.?a\.?|sp\.? z o\.?o\.?|"
-    r"spółka z o\.?o\.?|plc|bv|oy|ab)\b\.?", re.IGNORECASE)
+    r"spółka z o\.?o\.?|plc|bv|oy|ab)\b\.?",
+    re.IGNORECASE,
+)
 _QUOTES = re.compile(r"[\"'«»“”„]")
 
 
@@ -358,9 +418,16 @@ class DuplicateCandidate:
     score: int
 
 
-def likely_duplicates(*, actor: User, name: str = "", tax_id: str = "", phones: Sequence[str] = (),
-                      emails: Sequence[str] = (), exclude: Any = None,
-                      limit: int = 5) -> list[DuplicateCandidate]:
+def likely_duplicates(
+    *,
+    actor: User,
+    name: str = "",
+    tax_id: str = "",
+    phones: Sequence[str] = (),
+    emails: Sequence[str] = (),
+    exclude: Any = None,
+    limit: int = 5,
+) -> list[DuplicateCandidate]:
     """Visible clients that look like the one being entered, answered from indexes."""
     from django.utils.translation import gettext
 
@@ -386,11 +453,14 @@ def likely_duplicates(*, actor: User, name: str = "", tax_id: str = "", phones: 
             email_keys.append(normalize.normalize_email(email))
         except Exception:  # noqa: S112  (an unfinished address is not a match)
             continue
-    for channel, keys, reason in ((ChannelKind.PHONE, phone_keys, gettext("same phone")),
-                                  (ChannelKind.EMAIL, email_keys, gettext("same e-mail"))):
+    for channel, keys, reason in (
+        (ChannelKind.PHONE, phone_keys, gettext("same phone")),
+        (ChannelKind.EMAIL, email_keys, gettext("same e-mail")),
+    ):
         if keys:
-            ids = ContactPoint.objects.filter(channel=channel, normalized__in=keys,
-                                              client__isnull=False).values("client_id")
+            ids = ContactPoint.objects.filter(
+                channel=channel, normalized__in=keys, client__isnull=False
+            ).values("client_id")
             for client in visible.filter(pk__in=ids)[:limit]:
                 add(client, reason, 95)
     key = name_key(name)
@@ -412,15 +482,27 @@ def dashboard_status_counts(*, actor: User) -> list[dict[str, Any]]:
     qs = access.visible_to(actor, Client)
     if actor.role in ("manager", "head"):
         qs = qs.filter(manager=actor)
-    rows = qs.values("status__name", "status__color").annotate(n=Count("id")).order_by(
-        "status__position")
-    return [{"status": r["status__name"] or "—", "color": r["status__color"] or "secondary",
-             "count": r["n"]} for r in rows]
+    rows = (
+        qs.values("status__name", "status__color")
+        .annotate(n=Count("id"))
+        .order_by("status__position")
+    )
+    return [
+        {
+            "status": r["status__name"] or "—",
+            "color": r["status__color"] or "secondary",
+            "count": r["n"],
+        }
+        for r in rows
+    ]
 
 
 def recently_changed_clients(*, actor: User, limit: int = 10) -> QuerySet[Client]:
-    return (access.visible_to(actor, Client).select_related("status", "manager")
-            .order_by("-updated_at")[:limit])
+    return (
+        access.visible_to(actor, Client)
+        .select_related("status", "manager")
+        .order_by("-updated_at")[:limit]
+    )
 
 
 # --- browser UI helpers (reference lists, sharing, contact pages) ---------------------
@@ -448,8 +530,11 @@ def assignable_managers(*, actor: User) -> QuerySet[User]:
     """Active users who may be made responsible for a client (not read-only)."""
     from rapport.core.models import Role
 
-    return (User.objects.filter(is_active=True).exclude(role=Role.READ_ONLY)
-            .select_related("department"))
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role=Role.READ_ONLY)
+        .select_related("department")
+    )
 
 
 def saved_filters(*, actor: User, list_name: str = "clients") -> QuerySet[Any]:
@@ -472,10 +557,14 @@ def contact_card_roles(*, actor: User, contact: ContactPerson) -> tuple[list[Con
     may be shown (hidden when any linked client is confidential to ``actor``)."""
     from .access import can_see_contact_details
 
-    roles = list(ContactRole.objects.filter(contact=contact).select_related(
-        "client", "client__manager"))
-    visible = set(access.visible_to(actor, Client).filter(
-        pk__in=[r.client_id for r in roles]).values_list("pk", flat=True))
+    roles = list(
+        ContactRole.objects.filter(contact=contact).select_related("client", "client__manager")
+    )
+    visible = set(
+        access.visible_to(actor, Client)
+        .filter(pk__in=[r.client_id for r in roles])
+        .values_list("pk", flat=True)
+    )
     details = can_see_contact_details(actor, contact, [r.client for r in roles])
     return [r for r in roles if r.client_id in visible], details
 
@@ -488,14 +577,21 @@ def contact_list_page_rows(contacts: list[ContactPerson], *, actor: User) -> lis
     ids = [c.pk for c in contacts]
     roles: dict[Any, list[ContactRole]] = {}
     all_roles = list(ContactRole.objects.filter(contact_id__in=ids).select_related("client"))
-    visible = set(access.visible_to(actor, Client).filter(
-        pk__in={r.client_id for r in all_roles}).values_list("pk", flat=True))
+    visible = set(
+        access.visible_to(actor, Client)
+        .filter(pk__in={r.client_id for r in all_roles})
+        .values_list("pk", flat=True)
+    )
     for role in all_roles:
         roles.setdefault(role.contact_id, []).append(role)
     first: dict[tuple[Any, str], str] = {}
-    for point in ContactPoint.objects.filter(
-        contact_id__in=ids, channel__in=[ChannelKind.PHONE, ChannelKind.EMAIL]
-    ).order_by("position").only("contact_id", "channel", "value"):
+    for point in (
+        ContactPoint.objects.filter(
+            contact_id__in=ids, channel__in=[ChannelKind.PHONE, ChannelKind.EMAIL]
+        )
+        .order_by("position")
+        .only("contact_id", "channel", "value")
+    ):
         first.setdefault((point.contact_id, point.channel), point.value)
     for contact in contacts:
         linked = roles.get(contact.pk, [])
@@ -523,19 +619,27 @@ def client_page_details(clients: list[Client], *, actor: User) -> list[Client]:
     tag_ids: dict[Any, list[Any]] = {}
     if shown:
         for client_id, channel, value, kind in (
-                ContactPoint.objects.filter(client_id__in=shown)
-                .order_by("channel", "position")
-                .values_list("client_id", "channel", "value", "type")):
+            ContactPoint.objects.filter(client_id__in=shown)
+            .order_by("channel", "position")
+            .values_list("client_id", "channel", "value", "type")
+        ):
             points.setdefault(client_id, {}).setdefault(channel, []).append(
-                {"value": value, "type": kind})
-        for row in (Address.objects.filter(client_id__in=shown).order_by("type", "id")
-                    .values_list("client_id", *_ADDRESS_COLUMNS)):
-            addresses.setdefault(row[0], []).append(dict(zip(_ADDRESS_COLUMNS, row[1:],
-                                                             strict=True)))
+                {"value": value, "type": kind}
+            )
+        for row in (
+            Address.objects.filter(client_id__in=shown)
+            .order_by("type", "id")
+            .values_list("client_id", *_ADDRESS_COLUMNS)
+        ):
+            addresses.setdefault(row[0], []).append(
+                dict(zip(_ADDRESS_COLUMNS, row[1:], strict=True))
+            )
     if clients:
-        for client_id, tag_id in (Client.tags.through.objects
-                                  .filter(client_id__in=[c.pk for c in clients])
-                                  .order_by("tag__name").values_list("client_id", "tag_id")):
+        for client_id, tag_id in (
+            Client.tags.through.objects.filter(client_id__in=[c.pk for c in clients])
+            .order_by("tag__name")
+            .values_list("client_id", "tag_id")
+        ):
             tag_ids.setdefault(client_id, []).append(tag_id)
     for client in clients:
         client.page_points = points.get(client.pk, {})

@@ -44,10 +44,27 @@ _CHANNEL_FIELDS = {
     "websites": ChannelKind.WEBSITE,
     "messengers": ChannelKind.MESSENGER,
 }
-_CLIENT_FIELDS = ("kind", "name", "legal_name", "tax_id", "legal_form", "source", "status",
-                  "manager", "department", "is_confidential", "notes")
-_CONTACT_FIELDS = ("first_name", "middle_name", "last_name", "birthday", "preferred_channel",
-                   "notes")
+_CLIENT_FIELDS = (
+    "kind",
+    "name",
+    "legal_name",
+    "tax_id",
+    "legal_form",
+    "source",
+    "status",
+    "manager",
+    "department",
+    "is_confidential",
+    "notes",
+)
+_CONTACT_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "birthday",
+    "preferred_channel",
+    "notes",
+)
 _ADDRESS_FIELDS = ("type", "country", "postal_code", "region", "city", "street")
 
 
@@ -85,7 +102,8 @@ def clean_contact_points(data: dict[str, ContactItems]) -> dict[str, list[dict[s
                 continue
             if len(value) > 300:
                 errors.setdefault(field, []).append(
-                    _("#%(n)s: at most 300 characters.") % {"n": index})
+                    _("#%(n)s: at most 300 characters.") % {"n": index}
+                )
                 continue
             try:
                 key = _normalize_channel(channel, value)
@@ -95,28 +113,33 @@ def clean_contact_points(data: dict[str, ContactItems]) -> dict[str, list[dict[s
             if key in seen:
                 continue
             seen.add(key)
-            rows.append({"value": value, "type": str(item.get("type") or "")[:32],
-                         "normalized": key})
+            rows.append(
+                {"value": value, "type": str(item.get("type") or "")[:32], "normalized": key}
+            )
         cleaned[field] = rows
     if errors:
         raise ValidationError(errors)
     return cleaned
 
 
-def _sync_contact_points(*, owner: Client | ContactPerson, cleaned: dict[str, list[dict[str, str]]],
-                         actor: User) -> None:
+def _sync_contact_points(
+    *, owner: Client | ContactPerson, cleaned: dict[str, list[dict[str, str]]], actor: User
+) -> None:
     owner_field = "client" if isinstance(owner, Client) else "contact"
     for field, rows in cleaned.items():
         channel = _CHANNEL_FIELDS[field]
-        existing = {p.normalized: p for p in ContactPoint.objects.filter(
-            **{owner_field: owner}, channel=channel)}
+        existing = {
+            p.normalized: p
+            for p in ContactPoint.objects.filter(**{owner_field: owner}, channel=channel)
+        }
         keep: set[str] = set()
         for position, row in enumerate(rows):
             point = existing.get(row["normalized"])
             keep.add(row["normalized"])
             if point is None:
-                point = ContactPoint(**{owner_field: owner}, channel=channel,
-                                     normalized=row["normalized"])
+                point = ContactPoint(
+                    **{owner_field: owner}, channel=channel, normalized=row["normalized"]
+                )
             elif (point.value, point.type, point.position) == (row["value"], row["type"], position):
                 continue
             point.value, point.type, point.position = row["value"], row["type"], position
@@ -144,8 +167,9 @@ def clean_addresses(items: ContactItems) -> list[dict[str, str]] | None:
     return rows
 
 
-def _sync_addresses(*, owner: Client | ContactPerson, rows: list[dict[str, str]] | None,
-                    actor: User) -> None:
+def _sync_addresses(
+    *, owner: Client | ContactPerson, rows: list[dict[str, str]] | None, actor: User
+) -> None:
     if rows is None:
         return
     owner_field = "client" if isinstance(owner, Client) else "contact"
@@ -157,7 +181,7 @@ def _sync_addresses(*, owner: Client | ContactPerson, rows: list[dict[str, str]]
         for f in _ADDRESS_FIELDS:
             setattr(address, f, row[f])
         save_as(actor, address)
-    for address in existing[len(rows):]:
+    for address in existing[len(rows) :]:
         delete_as(actor, address)
 
 
@@ -186,30 +210,55 @@ def _clean_client_fields(fields: dict[str, Any], *, instance: Client | None) -> 
     return fields
 
 
-def _record_status_change(*, client: Client, old: RelationshipStatus | None,
-                          new: RelationshipStatus | None, actor: User) -> None:
+def _record_status_change(
+    *, client: Client, old: RelationshipStatus | None, new: RelationshipStatus | None, actor: User
+) -> None:
     if (old.pk if old else None) != (new.pk if new else None):
-        StatusChange.objects.create(client=client, old_status=old, new_status=new,
-                                    changed_by=actor)
+        StatusChange.objects.create(client=client, old_status=old, new_status=new, changed_by=actor)
 
 
 @transaction.atomic
 def client_create(
-    *, actor: User, name: str, kind: str = ClientKind.COMPANY, legal_name: str = "",
-    tax_id: str = "", legal_form: str = "", tags: Iterable[Tag] = (), source: Source | None = None,
-    status: RelationshipStatus | None = None, manager: User | None = None,
-    department: Any = None, is_confidential: bool = False, notes: str = "",
-    properties: dict[str, Any] | None = None, phones: ContactItems = None,
-    emails: ContactItems = None, websites: ContactItems = None, messengers: ContactItems = None,
+    *,
+    actor: User,
+    name: str,
+    kind: str = ClientKind.COMPANY,
+    legal_name: str = "",
+    tax_id: str = "",
+    legal_form: str = "",
+    tags: Iterable[Tag] = (),
+    source: Source | None = None,
+    status: RelationshipStatus | None = None,
+    manager: User | None = None,
+    department: Any = None,
+    is_confidential: bool = False,
+    notes: str = "",
+    properties: dict[str, Any] | None = None,
+    phones: ContactItems = None,
+    emails: ContactItems = None,
+    websites: ContactItems = None,
+    messengers: ContactItems = None,
     addresses: ContactItems = None,
 ) -> Client:
     _require_writer(actor)
     fields = _clean_client_fields(
-        {"kind": kind, "name": name, "legal_name": legal_name, "tax_id": tax_id,
-         "legal_form": legal_form}, instance=None)
+        {
+            "kind": kind,
+            "name": name,
+            "legal_name": legal_name,
+            "tax_id": tax_id,
+            "legal_form": legal_form,
+        },
+        instance=None,
+    )
     cleaned_points = clean_contact_points(
-        {"phones": phones or [], "emails": emails or [], "websites": websites or [],
-         "messengers": messengers or []})
+        {
+            "phones": phones or [],
+            "emails": emails or [],
+            "websites": websites or [],
+            "messengers": messengers or [],
+        }
+    )
     address_rows = clean_addresses(addresses or [])
     props = clean_property_values(target=PropertyTarget.CLIENT, values=properties or {})
     if manager is None and actor.role in ("manager", "head"):
@@ -217,8 +266,15 @@ def client_create(
     if department is None:
         department = manager.department if manager else actor.department
     client = Client(
-        **fields, source=source, status=status, manager=manager, department=department,
-        is_confidential=is_confidential, notes=notes or "", properties=props, created_by=actor,
+        **fields,
+        source=source,
+        status=status,
+        manager=manager,
+        department=department,
+        is_confidential=is_confidential,
+        notes=notes or "",
+        properties=props,
+        created_by=actor,
         search_name=normalize.normalize_name(fields["name"]),
     )
     save_as(actor, client)
@@ -237,18 +293,25 @@ def client_update(*, actor: User, client: Client, **changes: Any) -> Client:
     _require_writer(actor)
     if not access.can_edit(actor, client):
         raise PermissionDenied(_("You may not change this client."))
-    unknown = set(changes) - set(_CLIENT_FIELDS) - set(_CHANNEL_FIELDS) - {
-        "tags", "properties", "addresses"}
+    unknown = (
+        set(changes)
+        - set(_CLIENT_FIELDS)
+        - set(_CHANNEL_FIELDS)
+        - {"tags", "properties", "addresses"}
+    )
     if unknown:
         raise ValidationError({f: [_("Unknown field.")] for f in unknown})
-    fields = _clean_client_fields({k: v for k, v in changes.items() if k in _CLIENT_FIELDS},
-                                  instance=client)
-    cleaned_points = clean_contact_points({k: v for k, v in changes.items()
-                                           if k in _CHANNEL_FIELDS})
+    fields = _clean_client_fields(
+        {k: v for k, v in changes.items() if k in _CLIENT_FIELDS}, instance=client
+    )
+    cleaned_points = clean_contact_points(
+        {k: v for k, v in changes.items() if k in _CHANNEL_FIELDS}
+    )
     address_rows = clean_addresses(changes.get("addresses"))
     if "properties" in changes:
         client.properties = clean_property_values(
-            target=PropertyTarget.CLIENT, values=changes["properties"], existing=client.properties)
+            target=PropertyTarget.CLIENT, values=changes["properties"], existing=client.properties
+        )
     old_status = client.status
     for name, value in fields.items():
         setattr(client, name, value)
@@ -283,8 +346,9 @@ def client_share(*, actor: User, client: Client, user: User) -> ClientShare:
     if not access.can_edit(actor, client):
         raise PermissionDenied(_("You may not share this client."))
     share, _created = ClientShare.objects.get_or_create(client=client, user=user)
-    core_services.audit_record(event="permission_change", actor=actor, client=str(client.pk),
-                               shared_with=str(user.pk))
+    core_services.audit_record(
+        event="permission_change", actor=actor, client=str(client.pk), shared_with=str(user.pk)
+    )
     return share
 
 
@@ -293,8 +357,9 @@ def client_unshare(*, actor: User, client: Client, user: User) -> None:
     if not access.can_edit(actor, client):
         raise PermissionDenied(_("You may not change this client."))
     ClientShare.objects.filter(client=client, user=user).delete()
-    core_services.audit_record(event="permission_change", actor=actor, client=str(client.pk),
-                               unshared_with=str(user.pk))
+    core_services.audit_record(
+        event="permission_change", actor=actor, client=str(client.pk), unshared_with=str(user.pk)
+    )
 
 
 class BatchAction:
@@ -307,19 +372,23 @@ class BatchAction:
 
 
 @transaction.atomic
-def clients_batch(*, actor: User, client_ids: Iterable[Any], action: str,
-                  value: Any = None) -> int:
+def clients_batch(*, actor: User, client_ids: Iterable[Any], action: str, value: Any = None) -> int:
     """Apply one action to the selected clients that ``actor`` may change; answers how
     many were changed. Ids outside the scope are ignored, never revealed."""
     _require_writer(actor)
     if action not in BatchAction.choices:
         raise ValidationError({"action": [_("Unknown batch action.")]})
-    clients = list(access.visible_to(actor, Client).filter(pk__in=list(client_ids))
-                   .select_related("status"))
+    clients = list(
+        access.visible_to(actor, Client).filter(pk__in=list(client_ids)).select_related("status")
+    )
     for client in clients:
         if action == BatchAction.ASSIGN_MANAGER:
-            client_update(actor=actor, client=client, manager=value,
-                          department=value.department if value else client.department)
+            client_update(
+                actor=actor,
+                client=client,
+                manager=value,
+                department=value.department if value else client.department,
+            )
         elif action == BatchAction.SET_STATUS:
             client_update(actor=actor, client=client, status=value)
         elif action == BatchAction.ADD_TAG:
@@ -337,15 +406,17 @@ def clients_batch(*, actor: User, client_ids: Iterable[Any], action: str,
 
 
 @transaction.atomic
-def relation_add(*, actor: User, from_client: Client, to_client: Client, type: RelationType,
-                 note: str = "") -> ClientRelation:
+def relation_add(
+    *, actor: User, from_client: Client, to_client: Client, type: RelationType, note: str = ""
+) -> ClientRelation:
     if not access.can_edit(actor, from_client):
         raise PermissionDenied(_("You may not change this client."))
     access.get_visible_or_404(actor, Client, to_client.pk)
     if from_client.pk == to_client.pk:
         raise ValidationError({"to_client": [_("A client cannot be related to itself.")]})
     relation, _created = ClientRelation.objects.get_or_create(
-        from_client=from_client, to_client=to_client, type=type, defaults={"note": note})
+        from_client=from_client, to_client=to_client, type=type, defaults={"note": note}
+    )
     return relation
 
 
@@ -376,8 +447,9 @@ def _contact_search_name(contact: ContactPerson) -> str:
     return normalize.normalize_name(contact.full_name)
 
 
-def _sync_roles(*, actor: User, contact: ContactPerson,
-                roles: Sequence[dict[str, Any]] | None) -> None:
+def _sync_roles(
+    *, actor: User, contact: ContactPerson, roles: Sequence[dict[str, Any]] | None
+) -> None:
     """Roles are [{client, position, role, is_primary}]; only visible clients count and
     links to clients the actor cannot see are kept untouched."""
     if roles is None:
@@ -400,30 +472,50 @@ def _sync_roles(*, actor: User, contact: ContactPerson,
         elif visible.filter(pk=role.client_id).exists():
             delete_as(actor, role)
     for client_id, item in wanted.items():
-        role = ContactRole(contact=contact, client_id=client_id,
-                           position=str(item.get("position") or "")[:200],
-                           role=str(item.get("role") or "")[:200],
-                           is_primary=bool(item.get("is_primary")))
+        role = ContactRole(
+            contact=contact,
+            client_id=client_id,
+            position=str(item.get("position") or "")[:200],
+            role=str(item.get("role") or "")[:200],
+            is_primary=bool(item.get("is_primary")),
+        )
         save_as(actor, role)
 
 
 @transaction.atomic
 def contact_create(
-    *, actor: User, last_name: str, first_name: str = "", middle_name: str = "",
-    birthday: Any = None, preferred_channel: str = "", notes: str = "",
-    properties: dict[str, Any] | None = None, roles: Sequence[dict[str, Any]] = (),
-    phones: ContactItems = None, emails: ContactItems = None, messengers: ContactItems = None,
+    *,
+    actor: User,
+    last_name: str,
+    first_name: str = "",
+    middle_name: str = "",
+    birthday: Any = None,
+    preferred_channel: str = "",
+    notes: str = "",
+    properties: dict[str, Any] | None = None,
+    roles: Sequence[dict[str, Any]] = (),
+    phones: ContactItems = None,
+    emails: ContactItems = None,
+    messengers: ContactItems = None,
     addresses: ContactItems = None,
 ) -> ContactPerson:
     _require_writer(actor)
-    fields = _clean_contact_fields({"first_name": first_name, "middle_name": middle_name,
-                                    "last_name": last_name})
-    cleaned_points = clean_contact_points({"phones": phones or [], "emails": emails or [],
-                                           "messengers": messengers or []})
+    fields = _clean_contact_fields(
+        {"first_name": first_name, "middle_name": middle_name, "last_name": last_name}
+    )
+    cleaned_points = clean_contact_points(
+        {"phones": phones or [], "emails": emails or [], "messengers": messengers or []}
+    )
     address_rows = clean_addresses(addresses or [])
     props = clean_property_values(target=PropertyTarget.CONTACT, values=properties or {})
-    contact = ContactPerson(**fields, birthday=birthday, preferred_channel=preferred_channel,
-                            notes=notes or "", properties=props, created_by=actor)
+    contact = ContactPerson(
+        **fields,
+        birthday=birthday,
+        preferred_channel=preferred_channel,
+        notes=notes or "",
+        properties=props,
+        created_by=actor,
+    )
     contact.search_name = _contact_search_name(contact)
     save_as(actor, contact)
     _sync_roles(actor=actor, contact=contact, roles=list(roles))
@@ -437,18 +529,22 @@ def contact_update(*, actor: User, contact: ContactPerson, **changes: Any) -> Co
     _require_writer(actor)
     if not access.can_edit(actor, contact):
         raise PermissionDenied(_("You may not change this contact person."))
-    unknown = set(changes) - set(_CONTACT_FIELDS) - {"phones", "emails", "messengers",
-                                                     "properties", "roles", "addresses"}
+    unknown = (
+        set(changes)
+        - set(_CONTACT_FIELDS)
+        - {"phones", "emails", "messengers", "properties", "roles", "addresses"}
+    )
     if unknown:
         raise ValidationError({f: [_("Unknown field.")] for f in unknown})
     fields = _clean_contact_fields({k: v for k, v in changes.items() if k in _CONTACT_FIELDS})
     cleaned_points = clean_contact_points(
-        {k: v for k, v in changes.items() if k in ("phones", "emails", "messengers")})
+        {k: v for k, v in changes.items() if k in ("phones", "emails", "messengers")}
+    )
     address_rows = clean_addresses(changes.get("addresses"))
     if "properties" in changes:
         contact.properties = clean_property_values(
-            target=PropertyTarget.CONTACT, values=changes["properties"],
-            existing=contact.properties)
+            target=PropertyTarget.CONTACT, values=changes["properties"], existing=contact.properties
+        )
     for name, value in fields.items():
         setattr(contact, name, value)
     contact.search_name = _contact_search_name(contact)
@@ -473,13 +569,15 @@ def contact_restore(*, actor: User, contact: ContactPerson) -> None:
 # --- saved filters --------------------------------------------------------------------
 
 
-def saved_filter_save(*, actor: User, name: str, query: str,
-                      list_name: str = "clients") -> SavedFilter:
+def saved_filter_save(
+    *, actor: User, name: str, query: str, list_name: str = "clients"
+) -> SavedFilter:
     name = name.strip()[:100]
     if not name:
         raise ValidationError({"name": [_("Give the filter a name.")]})
     saved, _created = SavedFilter.objects.update_or_create(
-        user=actor, list_name=list_name, name=name, defaults={"query": query[:2000]})
+        user=actor, list_name=list_name, name=name, defaults={"query": query[:2000]}
+    )
     return saved
 
 

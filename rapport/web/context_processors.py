@@ -11,10 +11,13 @@ def navigation(request):
     items = [
         {"url": "/", "label": _("Home"), "icon": "house", "prefix": "/$"},
         {"url": "/clients/", "label": _("Clients"), "icon": "building", "prefix": "/clients/"},
-        {"url": "/contacts/", "label": _("Contact persons"), "icon": "person-lines-fill",
-         "prefix": "/contacts/"},
-        {"url": reverse("core:trash"), "label": _("Trash"), "icon": "trash",
-         "prefix": "/trash/"},
+        {
+            "url": "/contacts/",
+            "label": _("Contact persons"),
+            "icon": "person-lines-fill",
+            "prefix": "/contacts/",
+        },
+        {"url": reverse("core:trash"), "label": _("Trash"), "icon": "trash", "prefix": "/trash/"},
     ]
     for item in items:
         item["active"] = path == "/" if item["prefix"] == "/$" else path.startswith(item["prefix"])

@@ -7,7 +7,11 @@ from rapport.parties import selectors as party_selectors
 @login_required
 def home(request):
     """The user's dashboard: own clients by status, recently changed clients."""
-    return render(request, "web/home.html", {
-        "status_counts": party_selectors.dashboard_status_counts(actor=request.user),
-        "recent_clients": party_selectors.recently_changed_clients(actor=request.user),
-    })
+    return render(
+        request,
+        "web/home.html",
+        {
+            "status_counts": party_selectors.dashboard_status_counts(actor=request.user),
+            "recent_clients": party_selectors.recently_changed_clients(actor=request.user),
+        },
+    )

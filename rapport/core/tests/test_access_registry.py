@@ -7,11 +7,14 @@ from rapport.core.models import User
 
 def owned_models():
     """Business models that belong to someone (have a manager or owner)."""
-    return [m for m in apps.get_models()
-            if m.__module__.startswith("rapport.")
-            and any(f.name in {"manager", "owner"} for f in m._meta.concrete_fields)
-            and not m._meta.label.endswith("Historical" + m.__name__.removeprefix("Historical"))
-            and not m.__name__.startswith("Historical")]
+    return [
+        m
+        for m in apps.get_models()
+        if m.__module__.startswith("rapport.")
+        and any(f.name in {"manager", "owner"} for f in m._meta.concrete_fields)
+        and not m._meta.label.endswith("Historical" + m.__name__.removeprefix("Historical"))
+        and not m.__name__.startswith("Historical")
+    ]
 
 
 def test_every_owned_model_has_a_visibility_rule():

@@ -17,8 +17,9 @@ def _fast(settings):
 
 
 def login(client, username, password, ip="192.0.2.10"):
-    return client.post(reverse("login"), {"username": username, "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_successful_login_is_audited(staff, client):
@@ -72,8 +73,7 @@ def test_lockout_after_five_failures_refuses_even_the_right_password(staff, clie
     assert sixth.status_code == 429
     assert "_auth_user_id" not in client.session
     assert not AuditLog.objects.filter(event=AuditEvent.LOGIN).exists()
-    assert AuditLog.objects.filter(event=AuditEvent.LOGIN_FAILED,
-                                   username="manager1").count() >= 5
+    assert AuditLog.objects.filter(event=AuditEvent.LOGIN_FAILED, username="manager1").count() >= 5
     assert AccessAttempt.objects.filter(username="manager1").exists()
     # another user from another address is not affected
     assert login(client, "manager2", "pw", ip="192.0.2.77").status_code == 302
@@ -97,8 +97,9 @@ def test_lockout_page_has_no_inline_style(staff, client, axes_on):
 
 
 def test_permission_changes_are_audited(staff):
-    services.user_update(actor=staff.admin, user=staff.viewer, read_scope="department",
-                         role=Role.READ_ONLY)
+    services.user_update(
+        actor=staff.admin, user=staff.viewer, read_scope="department", role=Role.READ_ONLY
+    )
     entry = AuditLog.objects.get(event=AuditEvent.PERMISSION_CHANGE)
     assert entry.actor == staff.admin
     assert entry.details["username_changed"] == "viewer"

@@ -14,8 +14,12 @@ pytestmark = pytest.mark.django_db
 
 def define(code, type_, **kwargs):
     return PropertyDefinition.objects.create(
-        target=kwargs.pop("target", PropertyTarget.CLIENT), code=code, label=code.title(),
-        type=type_, **kwargs)
+        target=kwargs.pop("target", PropertyTarget.CLIENT),
+        code=code,
+        label=code.title(),
+        type=type_,
+        **kwargs,
+    )
 
 
 def clean(values, existing=None, target=PropertyTarget.CLIENT):
@@ -45,9 +49,17 @@ def test_text_too_long_is_refused():
 # --- number ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("42", 42), (7, 7), ("3,5", 3.5), ("1 000", 1000), ("-2.25", -2.25), ("10.0", 10),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("42", 42),
+        (7, 7),
+        ("3,5", 3.5),
+        ("1 000", 1000),
+        ("-2.25", -2.25),
+        ("10.0", 10),
+    ],
+)
 def test_number_accepts(raw, expected):
     define("size", PropertyType.NUMBER)
     result = clean({"size": raw})["size"]
@@ -79,9 +91,17 @@ def test_date_refuses(raw):
 # --- yes/no ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (True, True), (False, False), ("yes", True), ("NO", False), ("1", True), ("off", False),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (True, True),
+        (False, False),
+        ("yes", True),
+        ("NO", False),
+        ("1", True),
+        ("off", False),
+    ],
+)
 def test_boolean_accepts(raw, expected):
     define("vip", PropertyType.BOOLEAN)
     assert clean({"vip": raw}) == {"vip": expected}
@@ -172,7 +192,10 @@ def test_all_errors_are_reported_together():
     define("size", PropertyType.NUMBER)
     define("since", PropertyType.DATE)
     assert set(errors_of({"size": "x", "since": "y", "zzz": 1})) == {
-        "properties.size", "properties.since", "properties.zzz"}
+        "properties.size",
+        "properties.since",
+        "properties.zzz",
+    }
 
 
 # --- formatting -----------------------------------------------------------------------

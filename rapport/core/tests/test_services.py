@@ -38,8 +38,13 @@ def upload(content=b"hello", name="a.txt"):
 
 
 def test_user_create_is_audited_and_admin_only(staff):
-    user = services.user_create(actor=staff.admin, username="new.one", password="S3cure-pass!",
-                                role=Role.HEAD, department=staff.sales)
+    user = services.user_create(
+        actor=staff.admin,
+        username="new.one",
+        password="S3cure-pass!",
+        role=Role.HEAD,
+        department=staff.sales,
+    )
     assert user.check_password("S3cure-pass!")
     assert not user.is_staff
     entry = AuditLog.objects.get(event=AuditEvent.PERMISSION_CHANGE)
@@ -59,12 +64,16 @@ def test_user_create_refuses_duplicate_username_case_insensitively(staff):
 def test_user_update_audits_only_permission_changes(staff):
     services.user_update(actor=staff.admin, user=staff.manager1, first_name="Renamed")
     assert not AuditLog.objects.filter(event=AuditEvent.PERMISSION_CHANGE).exists()
-    services.user_update(actor=staff.admin, user=staff.manager1, role=Role.ADMINISTRATOR,
-                         department=staff.service, sees_confidential=True)
+    services.user_update(
+        actor=staff.admin,
+        user=staff.manager1,
+        role=Role.ADMINISTRATOR,
+        department=staff.service,
+        sees_confidential=True,
+    )
     entry = AuditLog.objects.get(event=AuditEvent.PERMISSION_CHANGE)
     assert entry.details["change"]["role"] == ["manager", "admin"]
-    assert entry.details["change"]["department_id"] == [str(staff.sales.pk),
-                                                         str(staff.service.pk)]
+    assert entry.details["change"]["department_id"] == [str(staff.sales.pk), str(staff.service.pk)]
     assert entry.details["change"]["sees_confidential"] == ["False", "True"]
     staff.manager1.refresh_from_db()
     assert staff.manager1.is_staff and staff.manager1.is_administrator
@@ -80,18 +89,32 @@ def test_user_update_by_non_admin_changes_nothing(staff):
 
 def test_profile_update_validates_language_and_time_zone(staff):
     user = staff.manager1
-    services.profile_update(actor=user, first_name="A", last_name="B", email="a@example.com",
-                            language="pl", time_zone="Europe/Warsaw", phone="+48 1",
-                            position="Sales")
+    services.profile_update(
+        actor=user,
+        first_name="A",
+        last_name="B",
+        email="a@example.com",
+        language="pl",
+        time_zone="Europe/Warsaw",
+        phone="+48 1",
+        position="Sales",
+    )
     user.refresh_from_db()
     assert (user.language, user.time_zone, user.position) == ("pl", "Europe/Warsaw", "Sales")
     with pytest.raises(ValidationError) as info:
-        services.profile_update(actor=user, first_name="", last_name="", email="",
-                                language="de", time_zone="UTC")
+        services.profile_update(
+            actor=user, first_name="", last_name="", email="", language="de", time_zone="UTC"
+        )
     assert "language" in info.value.message_dict
     with pytest.raises(ValidationError) as info:
-        services.profile_update(actor=user, first_name="", last_name="", email="",
-                                language="en", time_zone="Mars/Olympus")
+        services.profile_update(
+            actor=user,
+            first_name="",
+            last_name="",
+            email="",
+            language="en",
+            time_zone="Mars/Olympus",
+        )
     assert "time_zone" in info.value.message_dict
     user.refresh_from_db()
     assert user.language == "pl"
@@ -113,8 +136,16 @@ def test_department_create_admin_only_and_tree(staff):
 def test_property_create_every_type(staff, type_):
     choices = ["a", "b"] if type_ in ("choice", "multichoice") else ["ignored"]
     definition = services.property_create(
-        actor=staff.admin, target=PropertyTarget.CONTACT, code=f"p_{type_}", label=" Label ",
-        type=type_, choices=choices, is_required=True, is_sensitive=True, position=3)
+        actor=staff.admin,
+        target=PropertyTarget.CONTACT,
+        code=f"p_{type_}",
+        label=" Label ",
+        type=type_,
+        choices=choices,
+        is_required=True,
+        is_sensitive=True,
+        position=3,
+    )
     definition.refresh_from_db()
     assert definition.type == type_
     assert definition.label == "Label"
@@ -125,21 +156,23 @@ def test_property_create_every_type(staff, type_):
 def test_property_create_only_by_administrators(staff):
     for actor in (staff.director, staff.head, staff.manager1, staff.viewer):
         with pytest.raises(PermissionDenied):
-            services.property_create(actor=actor, target="client", code="x", label="X",
-                                     type="text")
+            services.property_create(actor=actor, target="client", code="x", label="X", type="text")
     assert not PropertyDefinition.objects.exists()
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"code": "has space"}, "code"),
-    ({"code": ""}, "code"),
-    ({"code": "ünï"}, "code"),
-    ({"type": "choice", "choices": []}, "choices"),
-    ({"type": "multichoice", "choices": ["  ", ""]}, "choices"),
-    ({"type": "colour"}, "type"),
-    ({"target": "deal"}, "target"),
-    ({"label": ""}, "label"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"code": "has space"}, "code"),
+        ({"code": ""}, "code"),
+        ({"code": "ünï"}, "code"),
+        ({"type": "choice", "choices": []}, "choices"),
+        ({"type": "multichoice", "choices": ["  ", ""]}, "choices"),
+        ({"type": "colour"}, "type"),
+        ({"target": "deal"}, "target"),
+        ({"label": ""}, "label"),
+    ],
+)
 def test_property_create_validation(staff, kwargs, field):
     params = {"target": "client", "code": "ok", "label": "OK", "type": "text", **kwargs}
     with pytest.raises(ValidationError) as info:
@@ -149,37 +182,60 @@ def test_property_create_validation(staff, kwargs, field):
 
 
 def test_property_code_unique_per_target(staff):
-    services.property_create(actor=staff.admin, target="client", code="segment", label="S",
-                             type="text")
+    services.property_create(
+        actor=staff.admin, target="client", code="segment", label="S", type="text"
+    )
     with pytest.raises(ValidationError) as info:
-        services.property_create(actor=staff.admin, target="client", code="segment",
-                                 label="S2", type="number")
+        services.property_create(
+            actor=staff.admin, target="client", code="segment", label="S2", type="number"
+        )
     assert "already exists" in info.value.message_dict["code"][0]
     # the same code on the other target is fine
-    services.property_create(actor=staff.admin, target="contact", code="segment", label="S",
-                             type="text")
+    services.property_create(
+        actor=staff.admin, target="contact", code="segment", label="S", type="text"
+    )
     assert PropertyDefinition.objects.count() == 2
 
 
 def test_property_choices_are_trimmed_and_deduplicated(staff):
-    d = services.property_create(actor=staff.admin, target="client", code="c", label="C",
-                                 type="choice", choices=[" x ", "y", "x", ""])
+    d = services.property_create(
+        actor=staff.admin,
+        target="client",
+        code="c",
+        label="C",
+        type="choice",
+        choices=[" x ", "y", "x", ""],
+    )
     assert d.choices == ["x", "y"]
 
 
 def test_property_update_changes_type_while_unused(staff):
-    d = services.property_create(actor=staff.admin, target="client", code="size", label="S",
-                                 type="text")
-    services.property_update(actor=staff.admin, definition=d, type="choice", choices=["S", "M"],
-                             code="size2", label="Size", is_active=False)
+    d = services.property_create(
+        actor=staff.admin, target="client", code="size", label="S", type="text"
+    )
+    services.property_update(
+        actor=staff.admin,
+        definition=d,
+        type="choice",
+        choices=["S", "M"],
+        code="size2",
+        label="Size",
+        is_active=False,
+    )
     d.refresh_from_db()
     assert (d.type, d.code, d.label, d.choices, d.is_active) == (
-        "choice", "size2", "Size", ["S", "M"], False)
+        "choice",
+        "size2",
+        "Size",
+        ["S", "M"],
+        False,
+    )
 
 
 def test_property_update_refuses_type_or_code_change_in_use(staff):
-    d = services.property_create(actor=staff.admin, target="client", code="size", label="S",
-                                 type="text")
+    d = services.property_create(
+        actor=staff.admin, target="client", code="size", label="S", type="text"
+    )
     ClientFactory(properties={"size": "large"}, deleted_at=None)
     with pytest.raises(ValidationError) as info:
         services.property_update(actor=staff.admin, definition=d, type="number")
@@ -205,10 +261,12 @@ def test_property_in_use_counts_trashed_records_and_only_its_target(staff):
 
 
 def test_property_update_validation(staff):
-    d = services.property_create(actor=staff.admin, target="client", code="c", label="C",
-                                 type="choice", choices=["a"])
-    services.property_create(actor=staff.admin, target="client", code="taken", label="T",
-                             type="text")
+    d = services.property_create(
+        actor=staff.admin, target="client", code="c", label="C", type="choice", choices=["a"]
+    )
+    services.property_create(
+        actor=staff.admin, target="client", code="taken", label="T", type="text"
+    )
     with pytest.raises(ValidationError):
         services.property_update(actor=staff.admin, definition=d, choices=[])
     with pytest.raises(ValidationError):
@@ -226,10 +284,12 @@ def test_property_update_validation(staff):
 
 def test_attachment_versions(staff):
     client = ClientFactory(manager=staff.manager1)
-    attachment = services.attachment_add(actor=staff.manager1, record=client,
-                                         upload=upload(b"one", "offer.txt"))
-    v2 = services.attachment_add_version(actor=staff.head, attachment=attachment,
-                                         upload=upload(b"two!", "offer-v2.txt"))
+    attachment = services.attachment_add(
+        actor=staff.manager1, record=client, upload=upload(b"one", "offer.txt")
+    )
+    v2 = services.attachment_add_version(
+        actor=staff.head, attachment=attachment, upload=upload(b"two!", "offer-v2.txt")
+    )
     attachment.refresh_from_db()
     assert attachment.name == "offer-v2.txt"
     assert v2.number == 2 and v2.size == 4 and v2.uploaded_by == staff.head
@@ -251,15 +311,17 @@ def test_attachment_size_limit_and_empty_file(staff, settings):
     settings.ATTACHMENT_MAX_BYTES = 1024 * 1024
     client = ClientFactory(manager=staff.manager1)
     with pytest.raises(ValidationError) as info:
-        services.attachment_add(actor=staff.manager1, record=client,
-                                upload=upload(b"x" * (1024 * 1024 + 1)))
+        services.attachment_add(
+            actor=staff.manager1, record=client, upload=upload(b"x" * (1024 * 1024 + 1))
+        )
     assert info.value.message_dict["file"] == ["The file is larger than 1 MB."]
     with pytest.raises(ValidationError) as info:
         services.attachment_add(actor=staff.manager1, record=client, upload=upload(b""))
     assert info.value.message_dict["file"] == ["The file is empty."]
     assert not Attachment.objects.exists()
-    services.attachment_add(actor=staff.manager1, record=client,
-                            upload=upload(b"x" * (1024 * 1024)))
+    services.attachment_add(
+        actor=staff.manager1, record=client, upload=upload(b"x" * (1024 * 1024))
+    )
     assert Attachment.objects.count() == 1
 
 
@@ -267,11 +329,16 @@ def test_attachment_selectors_scope(staff):
     client = ClientFactory(manager=staff.manager1)
     attachment = services.attachment_add(actor=staff.manager1, record=client, upload=upload())
     version = attachment.versions.get()
-    assert selectors.attachment_version_get(
-        actor=staff.viewer, attachment_pk=attachment.pk, version_pk=version.pk) == version
+    assert (
+        selectors.attachment_version_get(
+            actor=staff.viewer, attachment_pk=attachment.pk, version_pk=version.pk
+        )
+        == version
+    )
     with pytest.raises(Http404):
-        selectors.attachment_version_get(actor=staff.manager3, attachment_pk=attachment.pk,
-                                         version_pk=version.pk)
+        selectors.attachment_version_get(
+            actor=staff.manager3, attachment_pk=attachment.pk, version_pk=version.pk
+        )
     with pytest.raises(Http404):
         selectors.attachments_for(actor=staff.manager3, record=client)
     services.attachment_delete(actor=staff.manager1, attachment=attachment)
@@ -283,11 +350,11 @@ def test_attachment_selectors_scope(staff):
 def test_record_for_attachments_refuses_models_without_rule(staff):
     user_ct = ContentType.objects.get_for_model(type(staff.admin))
     with pytest.raises(Http404):
-        selectors.record_for_attachments(actor=staff.admin, content_type_id=user_ct.pk,
-                                         object_id=str(staff.admin.pk))
+        selectors.record_for_attachments(
+            actor=staff.admin, content_type_id=user_ct.pk, object_id=str(staff.admin.pk)
+        )
     with pytest.raises(Http404):
-        selectors.record_for_attachments(actor=staff.admin, content_type_id=999999,
-                                         object_id="x")
+        selectors.record_for_attachments(actor=staff.admin, content_type_id=999999, object_id="x")
 
 
 # --- trash ----------------------------------------------------------------------------
@@ -319,8 +386,9 @@ def test_trash_restore_refused_for_read_only_and_out_of_scope(staff):
 def test_purge_admin_only_audited_and_files_removed(staff, django_capture_on_commit_callbacks):
     client = ClientFactory(manager=staff.manager1)
     pk = client.pk
-    attachment = services.attachment_add(actor=staff.manager1, record=client,
-                                         upload=upload(b"secret"))
+    attachment = services.attachment_add(
+        actor=staff.manager1, record=client, upload=upload(b"secret")
+    )
     stored = attachment.versions.get().file.name
     assert default_storage.exists(stored)
     with pytest.raises(ValidationError):  # not in the trash yet
@@ -343,14 +411,20 @@ def test_trash_record_get(staff):
     client = ClientFactory(manager=staff.manager1)
     ct = ContentType.objects.get_for_model(Client).pk
     with pytest.raises(Http404):  # not in the trash
-        selectors.trash_record_get(actor=staff.manager1, content_type_id=ct,
-                                   object_id=str(client.pk))
+        selectors.trash_record_get(
+            actor=staff.manager1, content_type_id=ct, object_id=str(client.pk)
+        )
     services.record_trash(actor=staff.manager1, record=client)
-    assert selectors.trash_record_get(actor=staff.manager1, content_type_id=ct,
-                                      object_id=str(client.pk)) == client
+    assert (
+        selectors.trash_record_get(
+            actor=staff.manager1, content_type_id=ct, object_id=str(client.pk)
+        )
+        == client
+    )
     with pytest.raises(Http404):
-        selectors.trash_record_get(actor=staff.manager3, content_type_id=ct,
-                                   object_id=str(client.pk))
+        selectors.trash_record_get(
+            actor=staff.manager3, content_type_id=ct, object_id=str(client.pk)
+        )
 
 
 # --- audit log ------------------------------------------------------------------------
@@ -358,8 +432,9 @@ def test_trash_record_get(staff):
 
 def test_audit_log_page_keyset(staff):
     for i in range(7):
-        services.audit_record(event=AuditEvent.LOGIN if i % 2 else AuditEvent.EXPORT,
-                              actor=staff.manager1, n=i)
+        services.audit_record(
+            event=AuditEvent.LOGIN if i % 2 else AuditEvent.EXPORT, actor=staff.manager1, n=i
+        )
     rows, nxt = selectors.audit_log_page(actor=staff.admin, size=3)
     assert [r.details["n"] for r in rows] == [6, 5, 4]
     rows, nxt = selectors.audit_log_page(actor=staff.admin, size=3, before=nxt)
@@ -380,4 +455,6 @@ def test_read_scope_department_viewer_sees_department_trash_only(staff):
     seen = {r["record"] for r in selectors.trash_items(actor=staff.viewer_sales)}
     assert seen == {sales_client}
     assert {r["record"] for r in selectors.trash_items(actor=staff.viewer)} == {
-        sales_client, service_client}
+        sales_client,
+        service_client,
+    }

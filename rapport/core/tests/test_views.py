@@ -25,8 +25,14 @@ from rapport.parties.models import Client
 from rapport.parties.tests.factories import ClientFactory, ContactPersonFactory
 
 ROLES = ["admin", "director", "head", "manager1", "manager3", "viewer", "viewer_sales"]
-ADMIN_PAGES = ["core:users", "core:user_create", "core:departments", "core:properties",
-               "core:property_create", "core:audit"]
+ADMIN_PAGES = [
+    "core:users",
+    "core:user_create",
+    "core:departments",
+    "core:properties",
+    "core:property_create",
+    "core:audit",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +46,7 @@ def as_user(client):
     def login(user):
         client.force_login(user)
         return client
+
     return login
 
 
@@ -98,11 +105,18 @@ def test_profile_update_switches_language_on_the_next_page(staff, as_user):
     page = c.get(reverse("core:profile"))
     assert page["Content-Language"] == "en"
     assert "English" in page.content.decode()
-    response = c.post(reverse("core:profile"), {
-        "first_name": "Ivan", "last_name": "Petrov", "email": "ivan@example.com",
-        "phone": "+7 900 000-00-00", "position": "Sales", "language": "ru",
-        "time_zone": "Europe/Moscow",
-    })
+    response = c.post(
+        reverse("core:profile"),
+        {
+            "first_name": "Ivan",
+            "last_name": "Petrov",
+            "email": "ivan@example.com",
+            "phone": "+7 900 000-00-00",
+            "position": "Sales",
+            "language": "ru",
+            "time_zone": "Europe/Moscow",
+        },
+    )
     assert response.status_code == 302
     staff.manager1.refresh_from_db()
     assert (staff.manager1.language, staff.manager1.time_zone) == ("ru", "Europe/Moscow")
@@ -116,10 +130,16 @@ def test_profile_update_switches_language_on_the_next_page(staff, as_user):
 
 def test_profile_refuses_unknown_time_zone(staff, as_user):
     c = as_user(staff.manager1)
-    response = c.post(reverse("core:profile"), {
-        "first_name": "", "last_name": "", "email": "not-an-email", "language": "en",
-        "time_zone": "Mars/Base",
-    })
+    response = c.post(
+        reverse("core:profile"),
+        {
+            "first_name": "",
+            "last_name": "",
+            "email": "not-an-email",
+            "language": "en",
+            "time_zone": "Mars/Base",
+        },
+    )
     assert response.status_code == 422
     assert set(response.context["form"].errors) == {"email", "time_zone"}
     staff.manager1.refresh_from_db()
@@ -134,14 +154,21 @@ def test_profile_time_zone_select_uses_tom_select(staff, as_user):
 
 def test_password_change(staff, client):
     client.force_login(staff.manager1)
-    response = client.post(reverse("core:password_change"), {
-        "old_password": "pw", "new_password1": "Blue-Horse-42!", "new_password2": "Blue-Horse-42!",
-    })
+    response = client.post(
+        reverse("core:password_change"),
+        {
+            "old_password": "pw",
+            "new_password1": "Blue-Horse-42!",
+            "new_password2": "Blue-Horse-42!",
+        },
+    )
     assert response.status_code == 302 and response.url == reverse("core:profile")
     staff.manager1.refresh_from_db()
     assert staff.manager1.check_password("Blue-Horse-42!")
-    response = client.post(reverse("core:password_change"), {
-        "old_password": "wrong", "new_password1": "x", "new_password2": "x"})
+    response = client.post(
+        reverse("core:password_change"),
+        {"old_password": "wrong", "new_password1": "x", "new_password2": "x"},
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
 
@@ -157,31 +184,53 @@ def test_users_list_shows_role_department_and_activity(staff, as_user):
 
 
 def test_admin_creates_user_and_the_change_is_audited(staff, as_user):
-    response = as_user(staff.admin).post(reverse("core:user_create"), {
-        "username": "newbie", "first_name": "New", "last_name": "Bie",
-        "email": "newbie@example.com", "role": Role.READ_ONLY, "department": staff.sales.pk,
-        "read_scope": "department", "sees_confidential": "on", "is_active": "on",
-        "password": "Very-Long-Secret-9",
-    })
+    response = as_user(staff.admin).post(
+        reverse("core:user_create"),
+        {
+            "username": "newbie",
+            "first_name": "New",
+            "last_name": "Bie",
+            "email": "newbie@example.com",
+            "role": Role.READ_ONLY,
+            "department": staff.sales.pk,
+            "read_scope": "department",
+            "sees_confidential": "on",
+            "is_active": "on",
+            "password": "Very-Long-Secret-9",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="newbie")
     assert (user.role, user.department, user.read_scope, user.sees_confidential) == (
-        Role.READ_ONLY, staff.sales, "department", True)
+        Role.READ_ONLY,
+        staff.sales,
+        "department",
+        True,
+    )
     assert user.check_password("Very-Long-Secret-9")
-    assert AuditLog.objects.filter(event=AuditEvent.PERMISSION_CHANGE, actor=staff.admin,
-                                   details__user=str(user.pk)).exists()
+    assert AuditLog.objects.filter(
+        event=AuditEvent.PERMISSION_CHANGE, actor=staff.admin, details__user=str(user.pk)
+    ).exists()
 
 
 def test_user_create_validation(staff, as_user):
     c = as_user(staff.admin)
-    response = c.post(reverse("core:user_create"), {
-        "username": "Manager1", "role": Role.MANAGER, "read_scope": "all", "password": "123",
-    })
+    response = c.post(
+        reverse("core:user_create"),
+        {
+            "username": "Manager1",
+            "role": Role.MANAGER,
+            "read_scope": "all",
+            "password": "123",
+        },
+    )
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert "password" in errors  # too short / numeric
-    response = c.post(reverse("core:user_create"), {
-        "username": "Manager1", "role": Role.MANAGER, "read_scope": "all"})
+    response = c.post(
+        reverse("core:user_create"),
+        {"username": "Manager1", "role": Role.MANAGER, "read_scope": "all"},
+    )
     assert response.status_code == 422
     assert "already exists" in response.context["form"].errors["username"][0]
     assert User.objects.filter(username__iexact="manager1").count() == 1
@@ -192,11 +241,20 @@ def test_admin_edits_user_role_and_password(staff, as_user):
     url = reverse("core:user_edit", args=[staff.manager3.pk])
     page = c.get(url)
     assert page.context["form"].initial["username"] == "manager3"
-    response = c.post(url, {
-        "username": "manager3", "first_name": "M", "last_name": "Three", "email": "",
-        "role": Role.HEAD, "department": staff.service.pk, "read_scope": "all",
-        "is_active": "on", "password": "",
-    })
+    response = c.post(
+        url,
+        {
+            "username": "manager3",
+            "first_name": "M",
+            "last_name": "Three",
+            "email": "",
+            "role": Role.HEAD,
+            "department": staff.service.pk,
+            "read_scope": "all",
+            "is_active": "on",
+            "password": "",
+        },
+    )
     assert response.status_code == 302
     staff.manager3.refresh_from_db()
     assert staff.manager3.role == Role.HEAD
@@ -208,9 +266,15 @@ def test_admin_edits_user_role_and_password(staff, as_user):
 def test_non_admin_cannot_post_user_changes(staff, as_user):
     url = reverse("core:user_edit", args=[staff.manager1.pk])
     for role in ("director", "head", "manager1"):
-        response = as_user(getattr(staff, role)).post(url, {
-            "username": "manager1", "role": Role.ADMINISTRATOR, "read_scope": "all",
-            "is_active": "on"})
+        response = as_user(getattr(staff, role)).post(
+            url,
+            {
+                "username": "manager1",
+                "role": Role.ADMINISTRATOR,
+                "read_scope": "all",
+                "is_active": "on",
+            },
+        )
         assert response.status_code == 404
     staff.manager1.refresh_from_db()
     assert staff.manager1.role == Role.MANAGER
@@ -219,13 +283,14 @@ def test_non_admin_cannot_post_user_changes(staff, as_user):
 
 def test_departments_tree_and_create(staff, as_user):
     c = as_user(staff.admin)
-    response = c.post(reverse("core:departments"), {"name": "Key accounts",
-                                                    "parent": staff.sales.pk})
+    response = c.post(
+        reverse("core:departments"), {"name": "Key accounts", "parent": staff.sales.pk}
+    )
     assert response.status_code == 302
     assert Department.objects.get(name="Key accounts").parent == staff.sales
     page = c.get(reverse("core:departments")).content.decode()
-    tree = page[page.index('data-testid="department-tree"'):]
-    tree = tree[:tree.index("</ul>")]
+    tree = page[page.index('data-testid="department-tree"') :]
+    tree = tree[: tree.index("</ul>")]
     order = [tree.index(f"</i> {n}") for n in ("Head office", "Sales", "Key accounts", "Service")]
     assert order == sorted(order)
     response = as_user(staff.head).post(reverse("core:departments"), {"name": "Rogue"})
@@ -237,32 +302,57 @@ def test_departments_tree_and_create(staff, as_user):
 
 
 def property_post(**kwargs):
-    data = {"target": "client", "code": "p", "label": "P", "type": "text", "choices": "",
-            "position": "0"}
+    data = {
+        "target": "client",
+        "code": "p",
+        "label": "P",
+        "type": "text",
+        "choices": "",
+        "position": "0",
+    }
     data.update(kwargs)
     return data
 
 
 @pytest.mark.parametrize("type_", PropertyType.values)
 def test_create_property_of_every_type(staff, as_user, type_):
-    response = as_user(staff.admin).post(reverse("core:property_create"), property_post(
-        target="contact", code=f"x_{type_}", label=f"X {type_}", type=type_,
-        choices="Red\nGreen\n\nBlue\n", is_required="on", is_sensitive="on", position="5"))
+    response = as_user(staff.admin).post(
+        reverse("core:property_create"),
+        property_post(
+            target="contact",
+            code=f"x_{type_}",
+            label=f"X {type_}",
+            type=type_,
+            choices="Red\nGreen\n\nBlue\n",
+            is_required="on",
+            is_sensitive="on",
+            position="5",
+        ),
+    )
     assert response.status_code == 302
     d = PropertyDefinition.objects.get(code=f"x_{type_}")
     assert (d.target, d.type, d.is_required, d.is_sensitive, d.position, d.is_active) == (
-        "contact", type_, True, True, 5, True)
+        "contact",
+        type_,
+        True,
+        True,
+        5,
+        True,
+    )
     assert d.choices == (["Red", "Green", "Blue"] if type_ in ("choice", "multichoice") else [])
     page = as_user(staff.admin).get(reverse("core:properties")).content.decode()
     assert f"X {type_}" in page
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"code": "bad code"}, "code", "letters, digits, hyphens and underscores"),
-    ({"type": "choice", "choices": "  \n"}, "choices", "at least one choice"),
-    ({"type": "multichoice"}, "choices", "at least one choice"),
-    ({"label": ""}, "label", "required"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"code": "bad code"}, "code", "letters, digits, hyphens and underscores"),
+        ({"type": "choice", "choices": "  \n"}, "choices", "at least one choice"),
+        ({"type": "multichoice"}, "choices", "at least one choice"),
+        ({"label": ""}, "label", "required"),
+    ],
+)
 def test_property_form_validation(staff, as_user, data, field, message):
     response = as_user(staff.admin).post(reverse("core:property_create"), property_post(**data))
     assert response.status_code == 422
@@ -281,25 +371,33 @@ def test_property_duplicate_code_is_refused(staff, as_user):
 
 def test_property_edit_refuses_type_change_in_use_and_toggle(staff, as_user):
     c = as_user(staff.admin)
-    d = services.property_create(actor=staff.admin, target="client", code="tier", label="Tier",
-                                 type="text")
+    d = services.property_create(
+        actor=staff.admin, target="client", code="tier", label="Tier", type="text"
+    )
     ClientFactory(properties={"tier": "gold"})
     url = reverse("core:property_edit", args=[d.pk])
     assert "cannot change" in c.get(url).content.decode()
-    response = c.post(url, property_post(target="contact", code="tier", label="Tier",
-                                         type="number"))
+    response = c.post(
+        url, property_post(target="contact", code="tier", label="Tier", type="number")
+    )
     assert response.status_code == 422
     assert "cannot change" in " ".join(response.context["form"].errors["type"])
-    response = c.post(url, property_post(code="tier", label="Customer tier", type="text",
-                                         is_active="on", target="contact"))
+    response = c.post(
+        url,
+        property_post(
+            code="tier", label="Customer tier", type="text", is_active="on", target="contact"
+        ),
+    )
     assert response.status_code == 302
     d.refresh_from_db()
     assert (d.label, d.type, d.target) == ("Customer tier", "text", "client")  # target fixed
     c.post(reverse("core:property_toggle", args=[d.pk]))
     d.refresh_from_db()
     assert not d.is_active
-    assert as_user(staff.director).post(
-        reverse("core:property_toggle", args=[d.pk])).status_code == 404
+    assert (
+        as_user(staff.director).post(reverse("core:property_toggle", args=[d.pk])).status_code
+        == 404
+    )
     d.refresh_from_db()
     assert not d.is_active
 
@@ -310,8 +408,7 @@ def test_property_edit_refuses_type_change_in_use_and_toggle(staff, as_user):
 def test_audit_page_filters_and_pages_by_keyset(staff, as_user):
     for i in range(55):
         services.audit_record(event=AuditEvent.EXPORT, actor=staff.manager1, rows=i)
-    services.audit_record(event=AuditEvent.LOGIN_FAILED, username="intruder",
-                          ip_address="10.0.0.9")
+    services.audit_record(event=AuditEvent.LOGIN_FAILED, username="intruder", ip_address="10.0.0.9")
     c = as_user(staff.admin)
     page = c.get(reverse("core:audit"))
     assert len(page.context["rows"]) == 50
@@ -341,10 +438,18 @@ def trash_url(action, record):
     return reverse(f"core:trash_{action}", args=[ct.pk, str(record.pk)])
 
 
-@pytest.mark.parametrize(("role", "sees"), [
-    ("admin", True), ("director", True), ("head", True), ("manager1", True),
-    ("manager3", False), ("viewer", True), ("viewer_sales", True),
-])
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("admin", True),
+        ("director", True),
+        ("head", True),
+        ("manager1", True),
+        ("manager3", False),
+        ("viewer", True),
+        ("viewer_sales", True),
+    ],
+)
 def test_trash_lists_what_the_user_may_see(staff, as_user, trashed, role, sees):
     page = as_user(getattr(staff, role)).get(reverse("core:trash")).content.decode()
     assert ("Acme trashed" in page) == sees
@@ -368,9 +473,16 @@ def test_restore_refused_leaves_record_in_trash(staff, as_user, trashed, role, s
     assert trashed.deleted_at is not None
 
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("director", 403), ("head", 403), ("manager1", 403), ("viewer", 403), ("manager3", 404),
-])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("director", 403),
+        ("head", 403),
+        ("manager1", 403),
+        ("viewer", 403),
+        ("manager3", 404),
+    ],
+)
 def test_only_admin_purges(staff, as_user, trashed, role, status):
     assert as_user(getattr(staff, role)).post(trash_url("purge", trashed)).status_code == status
     assert Client.objects.filter(pk=trashed.pk).exists()
@@ -428,8 +540,11 @@ def test_upload_new_version_list_and_download_old(staff, as_user, acme):
     assert "<html" not in response.content.decode()  # a fragment
     attachment = Attachment.objects.get()
     assert attachment.record == acme
-    response = c.post(reverse("core:attachment_version_add", args=[attachment.pk]),
-                      {"file": upload(b"version two, longer", "offer-final.txt")}, **htmx())
+    response = c.post(
+        reverse("core:attachment_version_add", args=[attachment.pk]),
+        {"file": upload(b"version two, longer", "offer-final.txt")},
+        **htmx(),
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "offer-final.txt" in html and "v2" in html
@@ -465,8 +580,11 @@ def test_size_limit_error_shown_and_nothing_saved(staff, as_user, acme, settings
     assert 'data-max-bytes="1048576"' in response.content.decode()
     assert not Attachment.objects.exists()
     attachment = services.attachment_add(actor=staff.manager1, record=acme, upload=upload(b"ok"))
-    response = c.post(reverse("core:attachment_version_add", args=[attachment.pk]),
-                      {"file": upload(b"x" * (1024 * 1024 + 1))}, **htmx())
+    response = c.post(
+        reverse("core:attachment_version_add", args=[attachment.pk]),
+        {"file": upload(b"x" * (1024 * 1024 + 1))},
+        **htmx(),
+    )
     assert response.status_code == 422
     assert 'data-testid="version-error"' in response.content.decode()
     assert attachment.versions.count() == 1
@@ -484,11 +602,17 @@ def test_out_of_scope_record_answers_404_everywhere(staff, as_user, acme):
     c = as_user(staff.manager3)
     assert c.get(files_url(acme), **htmx()).status_code == 404
     assert c.post(files_url(acme), {"file": upload(b"2")}, **htmx()).status_code == 404
-    assert c.post(reverse("core:attachment_version_add", args=[attachment.pk]),
-                  {"file": upload(b"2")}).status_code == 404
+    assert (
+        c.post(
+            reverse("core:attachment_version_add", args=[attachment.pk]), {"file": upload(b"2")}
+        ).status_code
+        == 404
+    )
     assert c.post(reverse("core:attachment_delete", args=[attachment.pk])).status_code == 404
-    assert c.get(reverse("core:attachment_download",
-                         args=[attachment.pk, version.pk])).status_code == 404
+    assert (
+        c.get(reverse("core:attachment_download", args=[attachment.pk, version.pk])).status_code
+        == 404
+    )
     assert Attachment.objects.count() == 1 and AttachmentVersion.objects.count() == 1
     attachment.refresh_from_db()
     assert attachment.deleted_at is None
@@ -500,8 +624,14 @@ def test_read_only_user_sees_no_upload_and_cannot_upload(staff, as_user, acme):
     html = c.get(files_url(acme), **htmx()).content.decode()
     assert 'data-testid="upload"' not in html and 'data-testid="upload-version"' not in html
     assert c.post(files_url(acme), {"file": upload(b"2")}, **htmx()).status_code == 403
-    assert c.post(reverse("core:attachment_version_add", args=[attachment.pk]),
-                  {"file": upload(b"2")}, **htmx()).status_code == 403
+    assert (
+        c.post(
+            reverse("core:attachment_version_add", args=[attachment.pk]),
+            {"file": upload(b"2")},
+            **htmx(),
+        ).status_code
+        == 403
+    )
     assert c.post(reverse("core:attachment_delete", args=[attachment.pk])).status_code == 403
     assert Attachment.objects.filter(deleted_at__isnull=True).count() == 1
     assert AttachmentVersion.objects.count() == 1
@@ -522,12 +652,13 @@ def test_manager_sees_upload_form_and_deletes(staff, as_user, acme):
 def test_attachments_of_a_trashed_or_unknown_record_answer_404(staff, as_user, acme):
     c = as_user(staff.admin)
     user_ct = ContentType.objects.get_for_model(User)
-    assert c.get(reverse("core:attachments", args=[user_ct.pk, str(staff.admin.pk)])
-                 ).status_code == 404
+    assert (
+        c.get(reverse("core:attachments", args=[user_ct.pk, str(staff.admin.pk)])).status_code
+        == 404
+    )
     assert c.get(reverse("core:attachments", args=[user_ct.pk + 9999, "x"])).status_code == 404
     client_ct = ContentType.objects.get_for_model(Client)
-    assert c.get(reverse("core:attachments", args=[client_ct.pk, "not-a-uuid"])
-                 ).status_code == 404
+    assert c.get(reverse("core:attachments", args=[client_ct.pk, "not-a-uuid"])).status_code == 404
     acme.deleted_at = timezone.now()
     acme.save()
     assert c.get(files_url(acme)).status_code == 404
@@ -535,10 +666,12 @@ def test_attachments_of_a_trashed_or_unknown_record_answer_404(staff, as_user, a
 
 def test_download_name_is_made_safe(staff, as_user, acme):
     attachment = services.attachment_add(
-        actor=staff.manager1, record=acme, upload=upload(b"data", 'a"b;c\r\nd.txt'))
+        actor=staff.manager1, record=acme, upload=upload(b"data", 'a"b;c\r\nd.txt')
+    )
     version = attachment.versions.get()
     response = as_user(staff.manager1).get(
-        reverse("core:attachment_download", args=[attachment.pk, version.pk]))
+        reverse("core:attachment_download", args=[attachment.pk, version.pk])
+    )
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment; filename=")
     assert "\n" not in disposition and "\r" not in disposition and ";c" not in disposition

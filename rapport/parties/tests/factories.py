@@ -23,4 +23,5 @@ class ContactPersonFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     search_name = factory.LazyAttribute(
-        lambda c: normalize.normalize_name(f"{c.last_name} {c.first_name}"))
+        lambda c: normalize.normalize_name(f"{c.last_name} {c.first_name}")
+    )

@@ -34,7 +34,8 @@ def phone_numbers(draw):
 def _idd(region):
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     return (metadata.preferred_international_prefix or metadata.international_prefix).replace(
-        "~", "")
+        "~", ""
+    )
 
 
 def formats(region, number):
@@ -105,17 +106,21 @@ def test_normalize_name_is_idempotent(text):
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
 def test_normalize_name_ignores_case_and_spacing(text):
     assert normalize.normalize_name(text.upper()) == normalize.normalize_name(
-        normalize.normalize_name(text).upper())
+        normalize.normalize_name(text).upper()
+    )
     assert normalize.normalize_name(f"  {text}\t\n") == normalize.normalize_name(text)
 
 
-@pytest.mark.parametrize(("raw", "key"), [
-    ("ООО  «Ромашка»", "ооо «ромашка»"),
-    ("  Kowalski   i Synowie\tSp. z o.o. ", "kowalski i synowie sp. z o.o."),
-    ("ＡＣＭＥ", "acme"),  # full-width letters
-    ("Straße", "strasse"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("ООО  «Ромашка»", "ооо «ромашка»"),
+        ("  Kowalski   i Synowie\tSp. z o.o. ", "kowalski i synowie sp. z o.o."),
+        ("ＡＣＭＥ", "acme"),  # full-width letters
+        ("Straße", "strasse"),
+        ("", ""),
+    ],
+)
 def test_normalize_name_examples(raw, key):
     assert normalize.normalize_name(raw) == key
 
@@ -153,14 +158,17 @@ def test_normalize_phone_answers_e164_or_a_validation_error(text):
         assert normalize.normalize_phone(key) == key
 
 
-@pytest.mark.parametrize(("raw", "key"), [
-    ("+7 (495) 123-45-67", "+74951234567"),
-    ("8 495 123 45 67", "+74951234567"),  # Russian trunk prefix, default region RU
-    ("+7 495 1234567", "+74951234567"),
-    ("+48 601 234 567", "+48601234567"),
-    ("810 48 601-234-567", "+48601234567"),  # "00" is not the international prefix in RU
-    ("+44 20 7946 0958", "+442079460958"),
-])
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("+7 (495) 123-45-67", "+74951234567"),
+        ("8 495 123 45 67", "+74951234567"),  # Russian trunk prefix, default region RU
+        ("+7 495 1234567", "+74951234567"),
+        ("+48 601 234 567", "+48601234567"),
+        ("810 48 601-234-567", "+48601234567"),  # "00" is not the international prefix in RU
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
 def test_normalize_phone_examples(raw, key):
     assert normalize.normalize_phone(raw) == key
 
@@ -171,14 +179,17 @@ def test_normalize_phone_rejects_what_is_not_a_number(raw):
         normalize.normalize_phone(raw)
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("8 (495) 123-45-67", "+74951234567"),
-    ("+48 601 234 567", "+48601234567"),
-    ("Ромашка", None),
-    ("info@x.ru", None),
-    ("123", None),  # too short to be a phone search
-    ("Kowalski 601234567", None),  # letters: a name search, not a phone
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("8 (495) 123-45-67", "+74951234567"),
+        ("+48 601 234 567", "+48601234567"),
+        ("Ромашка", None),
+        ("info@x.ru", None),
+        ("123", None),  # too short to be a phone search
+        ("Kowalski 601234567", None),  # letters: a name search, not a phone
+    ],
+)
 def test_phone_search_key(text, key):
     assert normalize.phone_search_key(text) == key
 
@@ -211,16 +222,20 @@ def test_normalize_email_answers_a_lower_case_address_or_an_error(text):
         assert normalize.normalize_email(key) == key
 
 
-@pytest.mark.parametrize(("raw", "key"), [
-    ("Ivan.Petrov@Example.COM", "ivan.petrov@example.com"),
-    ("  sales@romashka.ru ", "sales@romashka.ru"),
-])
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("Ivan.Petrov@Example.COM", "ivan.petrov@example.com"),
+        ("  sales@romashka.ru ", "sales@romashka.ru"),
+    ],
+)
 def test_normalize_email_examples(raw, key):
     assert normalize.normalize_email(raw) == key
 
 
-@pytest.mark.parametrize("raw", ["", "ivan", "ivan@", "@example.com", "a b@example.com",
-                                 "ivan@@example.com"])
+@pytest.mark.parametrize(
+    "raw", ["", "ivan", "ivan@", "@example.com", "a b@example.com", "ivan@@example.com"]
+)
 def test_normalize_email_rejects_bad_addresses(raw):
     with pytest.raises(ValidationError, match="not a valid e-mail address"):
         normalize.normalize_email(raw)
@@ -232,7 +247,7 @@ def test_normalize_email_rejects_bad_addresses(raw):
 @given(st.one_of(inn10(), inn12(), nip()))
 def test_valid_inn_and_nip_are_accepted_in_any_spelling(number):
     assert normalize.validate_tax_id(number) == number
-    spaced = " ".join(number[i:i + 3] for i in range(0, len(number), 3))
+    spaced = " ".join(number[i : i + 3] for i in range(0, len(number), 3))
     assert normalize.validate_tax_id(spaced) == number
     assert normalize.validate_tax_id(number[:3] + "-" + number[3:]) == number
     assert normalize.validate_tax_id(normalize.validate_tax_id(number)) == number
@@ -277,20 +292,32 @@ def test_eu_vat_with_a_changed_check_digit_is_rejected(number, delta):
         normalize.validate_tax_id(change_last_digit(number, delta))
 
 
-@pytest.mark.parametrize("number", ["DE136695976", "FR40303265045", "NL004495445B01",
-                                    "IT00743110157", "ATU13585627", "BE0403019261"])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "DE136695976",
+        "FR40303265045",
+        "NL004495445B01",
+        "IT00743110157",
+        "ATU13585627",
+        "BE0403019261",
+    ],
+)
 def test_known_eu_vat_numbers_are_accepted(number):
     assert normalize.validate_tax_id(number) == number
 
 
-@pytest.mark.parametrize(("raw", "key"), [
-    ("7707083893", "7707083893"),  # INN of a company
-    ("500100732259", "500100732259"),  # INN of a person
-    ("526-025-09-95", "5260250995"),  # NIP as Poles write it
-    ("PL 526-025-09-95", "PL5260250995"),
-    ("", ""),
-    ("12-3456789", "123456789"),  # a foreign id of unknown format is kept as typed
-])
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("7707083893", "7707083893"),  # INN of a company
+        ("500100732259", "500100732259"),  # INN of a person
+        ("526-025-09-95", "5260250995"),  # NIP as Poles write it
+        ("PL 526-025-09-95", "PL5260250995"),
+        ("", ""),
+        ("12-3456789", "123456789"),  # a foreign id of unknown format is kept as typed
+    ],
+)
 def test_validate_tax_id_examples(raw, key):
     assert normalize.validate_tax_id(raw) == key
 

@@ -32,14 +32,23 @@ def reference(staff):
         Tag.objects.create(name=name)
     Source.objects.create(name="Web site")
     for code, kind, choices in (
-            ("industry", PropertyType.CHOICE, ["IT", "Retail"]),
-            ("channels", PropertyType.MULTI_CHOICE, ["Web", "Shop", "Phone"]),
-            ("employees", PropertyType.NUMBER, []), ("founded", PropertyType.DATE, []),
-            ("partner", PropertyType.BOOLEAN, []), ("account", PropertyType.USER, [])):
-        PropertyDefinition.objects.create(target=PropertyTarget.CLIENT, code=code, label=code,
-                                          type=kind, choices=choices)
-    PropertyDefinition.objects.create(target=PropertyTarget.CONTACT, code="hobby",
-                                      label="Hobby", type=PropertyType.TEXT, is_required=True)
+        ("industry", PropertyType.CHOICE, ["IT", "Retail"]),
+        ("channels", PropertyType.MULTI_CHOICE, ["Web", "Shop", "Phone"]),
+        ("employees", PropertyType.NUMBER, []),
+        ("founded", PropertyType.DATE, []),
+        ("partner", PropertyType.BOOLEAN, []),
+        ("account", PropertyType.USER, []),
+    ):
+        PropertyDefinition.objects.create(
+            target=PropertyTarget.CLIENT, code=code, label=code, type=kind, choices=choices
+        )
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CONTACT,
+        code="hobby",
+        label="Hobby",
+        type=PropertyType.TEXT,
+        is_required=True,
+    )
     return staff
 
 
@@ -90,8 +99,10 @@ def test_seed_demo_creates_valid_clients_visible_to_their_managers(reference):
     for manager in (staff.manager1, staff.manager2, staff.manager3):
         visible = access.visible_to(manager, Client)
         assert visible.count() == Client.objects.filter(manager=manager).count() > 0
-    assert access.visible_to(staff.head, Client).count() == Client.objects.filter(
-        department=staff.sales).count()
+    assert (
+        access.visible_to(staff.head, Client).count()
+        == Client.objects.filter(department=staff.sales).count()
+    )
     assert access.visible_to(staff.director, Client).count() == 300
 
     # A seed, not a user's edit: no history rows.

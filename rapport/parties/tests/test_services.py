@@ -27,22 +27,32 @@ def statuses():
 
 @pytest.fixture
 def props():
-    PropertyDefinition.objects.create(target=PropertyTarget.CLIENT, code="industry",
-                                      label="Industry", type=PropertyType.CHOICE,
-                                      choices=["IT", "Retail", "Energy"])
-    PropertyDefinition.objects.create(target=PropertyTarget.CLIENT, code="employees",
-                                      label="Employees", type=PropertyType.NUMBER)
-    PropertyDefinition.objects.create(target=PropertyTarget.CONTACT, code="hobby",
-                                      label="Hobby", type=PropertyType.TEXT)
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CLIENT,
+        code="industry",
+        label="Industry",
+        type=PropertyType.CHOICE,
+        choices=["IT", "Retail", "Energy"],
+    )
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CLIENT, code="employees", label="Employees", type=PropertyType.NUMBER
+    )
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CONTACT, code="hobby", label="Hobby", type=PropertyType.TEXT
+    )
 
 
 def counts():
     """Row counts of everything a client write may touch."""
     return {
-        "clients": Client.objects.count(), "history": Client.history.count(),
-        "points": ContactPoint.objects.count(), "point_history": ContactPoint.history.count(),
-        "status_changes": StatusChange.objects.count(), "contacts": ContactPerson.objects.count(),
-        "roles": ContactRole.objects.count(), "shares": ClientShare.objects.count(),
+        "clients": Client.objects.count(),
+        "history": Client.history.count(),
+        "points": ContactPoint.objects.count(),
+        "point_history": ContactPoint.history.count(),
+        "status_changes": StatusChange.objects.count(),
+        "contacts": ContactPerson.objects.count(),
+        "roles": ContactRole.objects.count(),
+        "shares": ClientShare.objects.count(),
     }
 
 
@@ -55,38 +65,53 @@ def make_client(actor, **kwargs):
 
 
 def test_client_create_normalises_contact_details_and_records_the_first_status(
-        staff, statuses, props):
+    staff, statuses, props
+):
     client = make_client(
-        staff.manager1, status=statuses["lead"], tax_id="77 07 08 38 93",
+        staff.manager1,
+        status=statuses["lead"],
+        tax_id="77 07 08 38 93",
         phones=[{"value": "8 (495) 123-45-67", "type": "work"}, {"value": "+7 495 1234567"}],
         emails=[{"value": "Info@Romashka.RU", "type": "work"}],
-        properties={"industry": "IT", "employees": "120"})
+        properties={"industry": "IT", "employees": "120"},
+    )
     client.refresh_from_db()
     assert client.manager == staff.manager1  # a manager's new client is their own
     assert client.department == staff.sales
     assert client.search_name == "ооо «ромашка»"
     assert client.tax_id == "7707083893"
     assert client.properties == {"industry": "IT", "employees": 120}
-    points = list(client.contact_points.order_by("channel", "position")
-                  .values_list("channel", "value", "normalized"))
+    points = list(
+        client.contact_points.order_by("channel", "position").values_list(
+            "channel", "value", "normalized"
+        )
+    )
     # The same number typed twice is kept once, as first typed.
-    assert points == [("email", "Info@Romashka.RU", "info@romashka.ru"),
-                      ("phone", "8 (495) 123-45-67", "+74951234567")]
+    assert points == [
+        ("email", "Info@Romashka.RU", "info@romashka.ru"),
+        ("phone", "8 (495) 123-45-67", "+74951234567"),
+    ]
     change = StatusChange.objects.get(client=client)
     assert (change.old_status, change.new_status, change.changed_by) == (
-        None, statuses["lead"], staff.manager1)
+        None,
+        statuses["lead"],
+        staff.manager1,
+    )
     assert client.history.get().history_user == staff.manager1
 
 
-@pytest.mark.parametrize(("kwargs", "field", "text"), [
-    ({"tax_id": "7707083894"}, "tax_id", "checksum"),
-    ({"name": "  "}, "name", "needs a name"),
-    ({"emails": [{"value": "ok@example.com"}, {"value": "not-an-address"}]}, "emails", "#2:"),
-    ({"phones": [{"value": "12"}]}, "phones", "#1:"),
-    ({"properties": {"industry": "Farming"}}, "properties.industry", "not one of the choices"),
-    ({"properties": {"unknown": "x"}}, "properties.unknown", "Unknown property"),
-    ({"kind": "robot"}, "kind", "company"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field", "text"),
+    [
+        ({"tax_id": "7707083894"}, "tax_id", "checksum"),
+        ({"name": "  "}, "name", "needs a name"),
+        ({"emails": [{"value": "ok@example.com"}, {"value": "not-an-address"}]}, "emails", "#2:"),
+        ({"phones": [{"value": "12"}]}, "phones", "#1:"),
+        ({"properties": {"industry": "Farming"}}, "properties.industry", "not one of the choices"),
+        ({"properties": {"unknown": "x"}}, "properties.unknown", "Unknown property"),
+        ({"kind": "robot"}, "kind", "company"),
+    ],
+)
 def test_client_create_names_the_bad_field_and_writes_nothing(staff, props, kwargs, field, text):
     before = counts()
     with pytest.raises(ValidationError) as info:
@@ -107,14 +132,18 @@ def test_read_only_users_create_nothing(staff):
 
 
 def test_client_update_syncs_contact_points_keeping_their_history(staff):
-    client = make_client(staff.manager1, phones=[{"value": "+7 495 123-45-67", "type": "work"},
-                                                 {"value": "+7 916 000-00-01"}],
-                         emails=[{"value": "a@example.com"}])
+    client = make_client(
+        staff.manager1,
+        phones=[{"value": "+7 495 123-45-67", "type": "work"}, {"value": "+7 916 000-00-01"}],
+        emails=[{"value": "a@example.com"}],
+    )
     kept = client.contact_points.get(normalized="+74951234567")
     dropped = client.contact_points.get(normalized="+79160000001")
     services.client_update(
-        actor=staff.manager1, client=client,
-        phones=[{"value": "8 495 1234567", "type": "office"}, {"value": "+48 601 234 567"}])
+        actor=staff.manager1,
+        client=client,
+        phones=[{"value": "8 495 1234567", "type": "office"}, {"value": "+48 601 234 567"}],
+    )
     # The number typed in another format is the same row, updated, not replaced.
     kept.refresh_from_db()
     assert (kept.value, kept.type) == ("8 495 1234567", "office")
@@ -122,9 +151,11 @@ def test_client_update_syncs_contact_points_keeping_their_history(staff):
     assert client.contact_points.filter(normalized="+48601234567").exists()
     # E-mails were not given: they stay.
     assert client.contact_points.filter(channel="email").count() == 1
-    assert list(ContactPoint.history.filter(id=kept.pk).order_by("history_date")
-                .values_list("history_type", "value")) == [
-        ("+", "+7 495 123-45-67"), ("~", "8 495 1234567")]
+    assert list(
+        ContactPoint.history.filter(id=kept.pk)
+        .order_by("history_date")
+        .values_list("history_type", "value")
+    ) == [("+", "+7 495 123-45-67"), ("~", "8 495 1234567")]
     deleted = ContactPoint.history.get(id=dropped.pk, history_type="-")
     assert deleted.history_user == staff.manager1
 
@@ -132,13 +163,16 @@ def test_client_update_syncs_contact_points_keeping_their_history(staff):
 def test_client_update_records_status_changes_only_when_the_status_changes(staff, statuses):
     client = make_client(staff.manager1, status=statuses["lead"])
     services.client_update(actor=staff.manager1, client=client, status=statuses["active"])
-    services.client_update(actor=staff.manager1, client=client, status=statuses["active"],
-                           notes="same status")
+    services.client_update(
+        actor=staff.manager1, client=client, status=statuses["active"], notes="same status"
+    )
     services.client_update(actor=staff.manager1, client=client, notes="no status given")
-    timeline = list(StatusChange.objects.filter(client=client).order_by("changed_at")
-                    .values_list("old_status__code", "new_status__code", "changed_by"))
-    assert timeline == [(None, "lead", staff.manager1.pk),
-                        ("lead", "active", staff.manager1.pk)]
+    timeline = list(
+        StatusChange.objects.filter(client=client)
+        .order_by("changed_at")
+        .values_list("old_status__code", "new_status__code", "changed_by")
+    )
+    assert timeline == [(None, "lead", staff.manager1.pk), ("lead", "active", staff.manager1.pk)]
 
 
 def test_client_update_merges_properties_and_none_removes_one(staff, props):
@@ -151,15 +185,19 @@ def test_client_update_merges_properties_and_none_removes_one(staff, props):
     assert client.properties == {"employees": 10}
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"properties": {"employees": "many"}, "name": "Renamed"}, "properties.employees"),
-    ({"tax_id": "5260250994", "name": "Renamed"}, "tax_id"),
-    ({"emails": [{"value": "bad@"}], "name": "Renamed"}, "emails"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"properties": {"employees": "many"}, "name": "Renamed"}, "properties.employees"),
+        ({"tax_id": "5260250994", "name": "Renamed"}, "tax_id"),
+        ({"emails": [{"value": "bad@"}], "name": "Renamed"}, "emails"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_a_refused_update_changes_nothing(staff, props, changes, field):
-    client = make_client(staff.manager1, properties={"employees": 5},
-                         emails=[{"value": "a@example.com"}])
+    client = make_client(
+        staff.manager1, properties={"employees": 5}, emails=[{"value": "a@example.com"}]
+    )
     before = counts()
     with pytest.raises(ValidationError) as info:
         services.client_update(actor=staff.manager1, client=client, **changes)
@@ -192,8 +230,12 @@ def test_head_of_department_updates_the_departments_clients(staff):
 def test_clients_batch_acts_only_within_the_actors_scope(staff, statuses):
     own = make_client(staff.manager1, name="Own", status=statuses["lead"])
     other = make_client(staff.manager2, name="Other", status=statuses["lead"])
-    changed = services.clients_batch(actor=staff.manager1, client_ids=[own.pk, other.pk],
-                                     action="set_status", value=statuses["active"])
+    changed = services.clients_batch(
+        actor=staff.manager1,
+        client_ids=[own.pk, other.pk],
+        action="set_status",
+        value=statuses["active"],
+    )
     assert changed == 1
     own.refresh_from_db()
     other.refresh_from_db()
@@ -205,8 +247,12 @@ def test_clients_batch_acts_only_within_the_actors_scope(staff, statuses):
 def test_clients_batch_assigns_a_manager_with_the_managers_department(staff):
     a = make_client(staff.manager1, name="A")
     b = make_client(staff.manager2, name="B")
-    assert services.clients_batch(actor=staff.head, client_ids=[a.pk, b.pk],
-                                  action="assign_manager", value=staff.manager3) == 2
+    assert (
+        services.clients_batch(
+            actor=staff.head, client_ids=[a.pk, b.pk], action="assign_manager", value=staff.manager3
+        )
+        == 2
+    )
     for client in (a, b):
         client.refresh_from_db()
         assert (client.manager, client.department) == (staff.manager3, staff.service)
@@ -215,8 +261,9 @@ def test_clients_batch_assigns_a_manager_with_the_managers_department(staff):
 def test_clients_batch_tags_and_trash(staff):
     tag = Tag.objects.create(name="Wholesale")
     a, b = make_client(staff.manager1, name="A"), make_client(staff.manager1, name="B")
-    services.clients_batch(actor=staff.manager1, client_ids=[a.pk, b.pk], action="add_tag",
-                           value=tag)
+    services.clients_batch(
+        actor=staff.manager1, client_ids=[a.pk, b.pk], action="add_tag", value=tag
+    )
     assert set(tag.clients.values_list("pk", flat=True)) == {a.pk, b.pk}
     services.clients_batch(actor=staff.manager1, client_ids=[a.pk], action="trash")
     assert list(access.visible_to(staff.manager1, Client)) == [b]
@@ -257,8 +304,11 @@ def test_trash_restore_and_purge_rules(staff):
         services.client_trash(actor=staff.manager2, client=client)
     services.client_trash(actor=staff.manager1, client=client)
     assert not access.visible_to(staff.manager1, Client).exists()
-    assert access.visible_to(staff.manager1, Client, include_trashed=True).filter(
-        pk=client.pk).exists()
+    assert (
+        access.visible_to(staff.manager1, Client, include_trashed=True)
+        .filter(pk=client.pk)
+        .exists()
+    )
     assert client.history.latest().history_user == staff.manager1
 
     services.client_restore(actor=staff.manager1, client=client)
@@ -291,16 +341,26 @@ def test_a_manager_cannot_restore_another_managers_client(staff):
 def test_contact_create_with_roles_and_contact_details(staff, props):
     client = make_client(staff.manager1)
     contact = services.contact_create(
-        actor=staff.manager1, last_name="Петров", first_name="Иван",
+        actor=staff.manager1,
+        last_name="Петров",
+        first_name="Иван",
         roles=[{"client": client, "position": "Директор", "role": "ЛПР", "is_primary": True}],
-        phones=[{"value": "8 916 123-45-67"}], emails=[{"value": "Petrov@Example.com"}],
-        properties={"hobby": "chess"})
+        phones=[{"value": "8 916 123-45-67"}],
+        emails=[{"value": "Petrov@Example.com"}],
+        properties={"hobby": "chess"},
+    )
     assert contact.search_name == "петров иван"
     role = ContactRole.objects.get(contact=contact)
     assert (role.client, role.position, role.role, role.is_primary) == (
-        client, "Директор", "ЛПР", True)
+        client,
+        "Директор",
+        "ЛПР",
+        True,
+    )
     assert set(contact.contact_points.values_list("normalized", flat=True)) == {
-        "+79161234567", "petrov@example.com"}
+        "+79161234567",
+        "petrov@example.com",
+    }
     assert contact.properties == {"hobby": "chess"}
 
 
@@ -308,8 +368,9 @@ def test_contact_create_refuses_a_role_at_a_client_the_actor_cannot_see(staff):
     hidden = make_client(staff.manager2)
     before = counts()
     with pytest.raises(ValidationError) as info:
-        services.contact_create(actor=staff.manager1, last_name="Petrov",
-                                roles=[{"client": hidden}])
+        services.contact_create(
+            actor=staff.manager1, last_name="Petrov", roles=[{"client": hidden}]
+        )
     assert "clients" in info.value.message_dict
     assert counts() == before
 
@@ -318,22 +379,27 @@ def test_contact_update_leaves_links_to_clients_the_actor_cannot_see(staff):
     mine = make_client(staff.manager1, name="Mine")
     theirs = make_client(staff.manager3, name="Theirs")
     contact = services.contact_create(
-        actor=staff.admin, last_name="Smith",
-        roles=[{"client": mine, "position": "Buyer"}, {"client": theirs, "position": "CEO"}])
-    services.contact_update(actor=staff.manager1, contact=contact,
-                            roles=[{"client": mine, "position": "Chief buyer"}])
+        actor=staff.admin,
+        last_name="Smith",
+        roles=[{"client": mine, "position": "Buyer"}, {"client": theirs, "position": "CEO"}],
+    )
+    services.contact_update(
+        actor=staff.manager1, contact=contact, roles=[{"client": mine, "position": "Chief buyer"}]
+    )
     roles = dict(ContactRole.objects.filter(contact=contact).values_list("client", "position"))
     assert roles == {mine.pk: "Chief buyer", theirs.pk: "CEO"}
     # An empty list drops only the links the actor can see.
     services.contact_update(actor=staff.manager1, contact=contact, roles=[])
-    assert list(ContactRole.objects.filter(contact=contact).values_list("client", flat=True)) \
-        == [theirs.pk]
+    assert list(ContactRole.objects.filter(contact=contact).values_list("client", flat=True)) == [
+        theirs.pk
+    ]
 
 
 def test_contact_update_by_someone_who_cannot_see_it_is_refused(staff):
     client = make_client(staff.manager1)
-    contact = services.contact_create(actor=staff.manager1, last_name="Smith",
-                                      roles=[{"client": client}])
+    contact = services.contact_create(
+        actor=staff.manager1, last_name="Smith", roles=[{"client": client}]
+    )
     with pytest.raises(PermissionDenied):
         services.contact_update(actor=staff.manager3, contact=contact, last_name="Jones")
     contact.refresh_from_db()
@@ -342,13 +408,17 @@ def test_contact_update_by_someone_who_cannot_see_it_is_refused(staff):
 
 def test_contact_update_refused_on_bad_input_writes_nothing(staff):
     client = make_client(staff.manager1)
-    contact = services.contact_create(actor=staff.manager1, last_name="Smith",
-                                      roles=[{"client": client}],
-                                      phones=[{"value": "+48 601 234 567"}])
+    contact = services.contact_create(
+        actor=staff.manager1,
+        last_name="Smith",
+        roles=[{"client": client}],
+        phones=[{"value": "+48 601 234 567"}],
+    )
     before = counts()
     with pytest.raises(ValidationError) as info:
-        services.contact_update(actor=staff.manager1, contact=contact, last_name="Jones",
-                                phones=[{"value": "call me"}])
+        services.contact_update(
+            actor=staff.manager1, contact=contact, last_name="Jones", phones=[{"value": "call me"}]
+        )
     assert "phones" in info.value.message_dict
     assert counts() == before
     contact.refresh_from_db()

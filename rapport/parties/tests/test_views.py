@@ -50,8 +50,9 @@ def status(code):
 
 
 def make(staff, name, *, manager=None, **kwargs):
-    return services.client_create(actor=staff.admin, name=name,
-                                  manager=manager or staff.manager1, **kwargs)
+    return services.client_create(
+        actor=staff.admin, name=name, manager=manager or staff.manager1, **kwargs
+    )
 
 
 def row_names(response):
@@ -76,8 +77,12 @@ def test_search_finds_phone_typed_another_way(staff, web):
 
 
 def test_search_as_you_type_answers_only_the_rows(staff, web):
-    make(staff, "Romashka", emails=[{"value": "Info@Romashka.ru", "type": "work"}],
-         tax_id="7707083893")
+    make(
+        staff,
+        "Romashka",
+        emails=[{"value": "Info@Romashka.ru", "type": "work"}],
+        tax_id="7707083893",
+    )
     make(staff, "Vector")
     web.force_login(staff.manager1)
     fragment = htmx(web, f"{LIST}?q=info@romashka")
@@ -103,19 +108,28 @@ def test_filters_on_every_field(staff, web):
     assert row_names(web.get(LIST, {"source": fair.pk})) == ["Alpha"]
     assert row_names(web.get(LIST, {"department": staff.service.pk})) == ["Gamma"]
     assert row_names(web.get(LIST, {"confidential": "yes"})) == ["Beta"]
-    assert row_names(web.get(LIST, {"confidential": "no", "status": status("active").pk,
-                                    "manager": staff.manager1.pk})) == ["Alpha"]
+    assert row_names(
+        web.get(
+            LIST,
+            {"confidential": "no", "status": status("active").pk, "manager": staff.manager1.pk},
+        )
+    ) == ["Alpha"]
     # garbage in a filter matches nothing rather than failing
     assert web.get(LIST, {"status": "not-a-uuid"}).status_code == 200
     assert row_names(web.get(LIST, {"status": "not-a-uuid"})) == []
 
 
 def test_filter_on_user_defined_properties(staff, web):
-    PropertyDefinition.objects.create(target=PropertyTarget.CLIENT, code="employees",
-                                      label="Employees", type=PropertyType.NUMBER)
-    PropertyDefinition.objects.create(target=PropertyTarget.CLIENT, code="industry",
-                                      label="Industry", type=PropertyType.CHOICE,
-                                      choices=["IT", "Retail"])
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CLIENT, code="employees", label="Employees", type=PropertyType.NUMBER
+    )
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CLIENT,
+        code="industry",
+        label="Industry",
+        type=PropertyType.CHOICE,
+        choices=["IT", "Retail"],
+    )
     make(staff, "Small", properties={"employees": 10, "industry": "IT"})
     make(staff, "Big", properties={"employees": 5000, "industry": "IT"})
     make(staff, "Shop", properties={"employees": 300, "industry": "Retail"})
@@ -124,11 +138,13 @@ def test_filter_on_user_defined_properties(staff, web):
     assert 'name="prop_employees__gte"' in page.content.decode()
     assert 'name="prop_industry"' in page.content.decode()
     assert row_names(web.get(LIST, {"prop_employees__gte": "100"})) == ["Big", "Shop"]
-    assert row_names(web.get(LIST, {"prop_employees__gte": "100",
-                                    "prop_employees__lte": "1000"})) == ["Shop"]
+    assert row_names(
+        web.get(LIST, {"prop_employees__gte": "100", "prop_employees__lte": "1000"})
+    ) == ["Shop"]
     assert row_names(web.get(LIST, {"prop_industry": "IT"})) == ["Big", "Small"]
-    assert row_names(web.get(LIST, {"prop_industry": "IT",
-                                    "prop_employees__lte": "50"})) == ["Small"]
+    assert row_names(web.get(LIST, {"prop_industry": "IT", "prop_employees__lte": "50"})) == [
+        "Small"
+    ]
 
 
 def _walk(web, url, target="client-rows"):
@@ -174,8 +190,9 @@ def test_next_page_keeps_filters_and_fragment_appends(staff, web):
 
 
 def test_list_page_costs_a_fixed_number_of_queries(staff, web, django_assert_max_num_queries):
-    PropertyDefinition.objects.create(target=PropertyTarget.CLIENT, code="employees",
-                                      label="Employees", type=PropertyType.NUMBER)
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CLIENT, code="employees", label="Employees", type=PropertyType.NUMBER
+    )
     web.force_login(staff.manager1)
 
     def count():
@@ -187,8 +204,13 @@ def test_list_page_costs_a_fixed_number_of_queries(staff, web, django_assert_max
         make(staff, f"Client small {i}", phones=[{"value": f"+7 495 123-45-6{i}"}])
     small = count()
     for i in range(PAGE_SIZE + 10):
-        make(staff, f"Client big {i}", phones=[{"value": f"+7 495 223-45-{10 + i}"}],
-             emails=[{"value": f"c{i}@example.com"}], is_confidential=i % 3 == 0)
+        make(
+            staff,
+            f"Client big {i}",
+            phones=[{"value": f"+7 495 223-45-{10 + i}"}],
+            emails=[{"value": f"c{i}@example.com"}],
+            is_confidential=i % 3 == 0,
+        )
     assert count() == small
     with django_assert_max_num_queries(16):
         web.get(LIST, {"q": "client"})
@@ -199,8 +221,9 @@ def test_list_page_costs_a_fixed_number_of_queries(staff, web, django_assert_max
 def test_saved_filters_save_apply_delete(staff, web):
     web.force_login(staff.manager1)
     query = f"status={status('active').pk}&q=acme&cursor=abc"
-    response = web.post(reverse("parties:saved_filter_save"), {"name": "Active Acme",
-                                                               "query": query})
+    response = web.post(
+        reverse("parties:saved_filter_save"), {"name": "Active Acme", "query": query}
+    )
     assert response.status_code == 302
     saved = SavedFilter.objects.get(user=staff.manager1)
     assert saved.name == "Active Acme"
@@ -221,9 +244,11 @@ def test_saved_filters_save_apply_delete(staff, web):
 
 
 def batch(web, ids, action, **values):
-    return web.post(reverse("parties:client_batch"),
-                    {"ids": [str(i) for i in ids], "action": action, "query": "q=x", **values},
-                    follow=True)
+    return web.post(
+        reverse("parties:client_batch"),
+        {"ids": [str(i) for i in ids], "action": action, "query": "q=x", **values},
+        follow=True,
+    )
 
 
 def test_batch_assign_manager_status_tags_and_trash(staff, web):
@@ -233,11 +258,15 @@ def test_batch_assign_manager_status_tags_and_trash(staff, web):
     response = batch(web, [a.pk, b.pk], "assign_manager", manager=staff.manager2.pk)
     assert "2 clients changed" in response.content.decode()
     assert response.redirect_chain[-1][0].endswith("/clients/?q=x")
-    assert set(Client.objects.filter(manager=staff.manager2).values_list("name", flat=True)) \
-        == {"A", "B"}
+    assert set(Client.objects.filter(manager=staff.manager2).values_list("name", flat=True)) == {
+        "A",
+        "B",
+    }
     batch(web, [a.pk, c.pk], "set_status", status=status("active").pk)
-    assert set(Client.objects.filter(status__code="active").values_list("name", flat=True)) \
-        == {"A", "C"}
+    assert set(Client.objects.filter(status__code="active").values_list("name", flat=True)) == {
+        "A",
+        "C",
+    }
     assert StatusChange.objects.filter(client=c, new_status__code="active").exists()
     batch(web, [a.pk, b.pk, c.pk], "add_tag", tag=tag.pk)
     assert tag.clients.count() == 3
@@ -265,8 +294,10 @@ def test_batch_assign_manager_needs_the_right_to_assign(staff, web):
     own = make(staff, "Own", manager=staff.manager1)
     web.force_login(staff.manager1)
     assert 'value="assign_manager"' not in web.get(LIST).content.decode()
-    response = web.post(reverse("parties:client_batch"), {
-        "ids": [own.pk], "action": "assign_manager", "manager": staff.manager2.pk})
+    response = web.post(
+        reverse("parties:client_batch"),
+        {"ids": [own.pk], "action": "assign_manager", "manager": staff.manager2.pk},
+    )
     assert response.status_code == 403
     assert Client.objects.get(pk=own.pk).manager == staff.manager1
 
@@ -284,25 +315,43 @@ def test_batch_without_selection_or_value_says_so(staff, web):
 
 def client_post(**overrides):
     data = {
-        "kind": "company", "name": "Nordic Timber AB", "legal_name": "Nordic Timber Aktiebolag",
-        "tax_id": "", "legal_form": "AB", "status": str(status("prospect").pk), "notes": "",
-        "phones-value": ["+7 495 111-22-33", ""], "phones-type": ["work", "mobile"],
-        "emails-value": ["sales@nordic.example"], "emails-type": ["work"],
-        "websites-value": ["nordic.example"], "websites-type": ["work"],
-        "messengers-value": [""], "messengers-type": ["other"],
-        "addresses-type": ["legal"], "addresses-country": ["se"], "addresses-postal_code": [""],
-        "addresses-region": [""], "addresses-city": ["Umeå"], "addresses-street": ["Storgatan 1"],
+        "kind": "company",
+        "name": "Nordic Timber AB",
+        "legal_name": "Nordic Timber Aktiebolag",
+        "tax_id": "",
+        "legal_form": "AB",
+        "status": str(status("prospect").pk),
+        "notes": "",
+        "phones-value": ["+7 495 111-22-33", ""],
+        "phones-type": ["work", "mobile"],
+        "emails-value": ["sales@nordic.example"],
+        "emails-type": ["work"],
+        "websites-value": ["nordic.example"],
+        "websites-type": ["work"],
+        "messengers-value": [""],
+        "messengers-type": ["other"],
+        "addresses-type": ["legal"],
+        "addresses-country": ["se"],
+        "addresses-postal_code": [""],
+        "addresses-region": [""],
+        "addresses-city": ["Umeå"],
+        "addresses-street": ["Storgatan 1"],
     }
     data.update(overrides)
     return data
 
 
 def test_create_with_invalid_email_shows_the_error_and_saves_nothing(staff, web):
-    PropertyDefinition.objects.create(target=PropertyTarget.CLIENT, code="employees",
-                                      label="Employees", type=PropertyType.NUMBER)
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CLIENT, code="employees", label="Employees", type=PropertyType.NUMBER
+    )
     web.force_login(staff.manager1)
-    response = web.post(reverse("parties:client_create"), client_post(
-        **{"emails-value": ["ok@example.com", "not-an-email"], "emails-type": ["work", "work"]}))
+    response = web.post(
+        reverse("parties:client_create"),
+        client_post(
+            **{"emails-value": ["ok@example.com", "not-an-email"], "emails-type": ["work", "work"]}
+        ),
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="error-emails"' in html
@@ -323,35 +372,59 @@ def test_create_with_invalid_email_shows_the_error_and_saves_nothing(staff, web)
 
 
 def test_create_edit_and_history(staff, web):
-    PropertyDefinition.objects.create(target=PropertyTarget.CLIENT, code="employees",
-                                      label="Employees", type=PropertyType.NUMBER)
-    PropertyDefinition.objects.create(target=PropertyTarget.CLIENT, code="segments",
-                                      label="Segments", type=PropertyType.MULTI_CHOICE,
-                                      choices=["A", "B", "C"])
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CLIENT, code="employees", label="Employees", type=PropertyType.NUMBER
+    )
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CLIENT,
+        code="segments",
+        label="Segments",
+        type=PropertyType.MULTI_CHOICE,
+        choices=["A", "B", "C"],
+    )
     web.force_login(staff.manager1)
-    response = web.post(reverse("parties:client_create"), client_post(
-        prop_employees="120", prop_segments=["A", "C"]))
+    response = web.post(
+        reverse("parties:client_create"),
+        client_post(prop_employees="120", prop_segments=["A", "C"]),
+    )
     assert response.status_code == 302
     created = Client.objects.get()
     assert response["Location"] == reverse("parties:client_detail", args=[created.pk])
     assert created.manager == staff.manager1  # a manager's new client is theirs
     assert created.properties == {"employees": 120, "segments": ["A", "C"]}
-    assert list(created.contact_points.filter(channel="phone").values_list("normalized",
-                                                                            flat=True)) \
-        == ["+74951112233"]
+    assert list(
+        created.contact_points.filter(channel="phone").values_list("normalized", flat=True)
+    ) == ["+74951112233"]
     assert created.addresses.get().city == "Umeå"
     card = web.get(response["Location"]).content.decode()
-    for text in ("Nordic Timber AB", "+7 495 111-22-33", "sales@nordic.example", "Umeå",
-                 "Employees", "120", "A, C", "Prospect"):
+    for text in (
+        "Nordic Timber AB",
+        "+7 495 111-22-33",
+        "sales@nordic.example",
+        "Umeå",
+        "Employees",
+        "120",
+        "A, C",
+        "Prospect",
+    ):
         assert text in card
 
     edit_url = reverse("parties:client_edit", args=[created.pk])
     form = web.get(edit_url).content.decode()
     assert 'value="+7 495 111-22-33"' in form and 'value="Storgatan 1"' in form
-    response = web.post(edit_url, client_post(
-        name="Nordic Timber Group", status=str(status("active").pk),
-        **{"phones-value": ["+7 495 111-22-33", "+7 916 000-00-01"],
-           "phones-type": ["work", "mobile"]}, prop_employees="130", prop_segments=["B"]))
+    response = web.post(
+        edit_url,
+        client_post(
+            name="Nordic Timber Group",
+            status=str(status("active").pk),
+            **{
+                "phones-value": ["+7 495 111-22-33", "+7 916 000-00-01"],
+                "phones-type": ["work", "mobile"],
+            },
+            prop_employees="130",
+            prop_segments=["B"],
+        ),
+    )
     assert response.status_code == 302
     created.refresh_from_db()
     assert created.name == "Nordic Timber Group" and created.status.code == "active"
@@ -369,8 +442,10 @@ def test_create_edit_and_history(staff, web):
 def test_edit_with_errors_changes_nothing(staff, web):
     acme = make(staff, "Acme", emails=[{"value": "a@acme.example", "type": "work"}])
     web.force_login(staff.manager1)
-    response = web.post(reverse("parties:client_edit", args=[acme.pk]), client_post(
-        name="Acme Renamed", **{"emails-value": ["broken@"], "emails-type": ["work"]}))
+    response = web.post(
+        reverse("parties:client_edit", args=[acme.pk]),
+        client_post(name="Acme Renamed", **{"emails-value": ["broken@"], "emails-type": ["work"]}),
+    )
     assert response.status_code == 200
     assert "not a valid e-mail address" in response.content.decode()
     acme.refresh_from_db()
@@ -383,20 +458,21 @@ def test_manager_field_only_for_those_who_may_assign(staff, web):
     assert 'name="manager"' not in web.get(reverse("parties:client_create")).content.decode()
     web.force_login(staff.head)
     assert 'name="manager"' in web.get(reverse("parties:client_create")).content.decode()
-    response = web.post(reverse("parties:client_create"),
-                        client_post(manager=str(staff.manager2.pk)))
+    response = web.post(
+        reverse("parties:client_create"), client_post(manager=str(staff.manager2.pk))
+    )
     assert response.status_code == 302
     assert Client.objects.get().manager == staff.manager2
 
 
 def test_duplicate_warning_lists_a_same_tax_id_client(staff, web):
-    make(staff, "ООО «Ромашка»", tax_id="7707083893",
-         phones=[{"value": "+7 495 500-00-00"}])
+    make(staff, "ООО «Ромашка»", tax_id="7707083893", phones=[{"value": "+7 495 500-00-00"}])
     make(staff, "Unrelated")
     web.force_login(staff.manager1)
     url = reverse("parties:client_duplicates")
-    response = web.get(url, {"name": "Something else", "tax_id": "7707 083 893"},
-                       HTTP_HX_REQUEST="true")
+    response = web.get(
+        url, {"name": "Something else", "tax_id": "7707 083 893"}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert 'data-testid="duplicate-warning"' in html
     assert "Ромашка" in html and "same tax id" in html and "Unrelated" not in html
@@ -489,9 +565,14 @@ def test_card_loads_the_files_panel_and_timeline_providers(staff, web):
 def test_no_inline_scripts_or_handlers(staff, web):
     acme = make(staff, "Acme")
     web.force_login(staff.admin)
-    for url in (LIST, reverse("parties:client_detail", args=[acme.pk]),
-                reverse("parties:client_create"), reverse("parties:client_edit", args=[acme.pk]),
-                "/contacts/", reverse("parties:contact_create")):
+    for url in (
+        LIST,
+        reverse("parties:client_detail", args=[acme.pk]),
+        reverse("parties:client_create"),
+        reverse("parties:client_edit", args=[acme.pk]),
+        "/contacts/",
+        reverse("parties:contact_create"),
+    ):
         html = web.get(url).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
         assert not re.search(r"\son[a-z]+=", html), url
@@ -506,19 +587,30 @@ def test_contact_create_from_the_client_card_and_edit(staff, web):
     web.force_login(staff.manager1)
     form = web.get(reverse("parties:contact_create") + f"?client={acme.pk}").content.decode()
     assert f'<option value="{acme.pk}" selected>Acme</option>' in form
-    response = web.post(reverse("parties:contact_create") + f"?client={acme.pk}", {
-        "last_name": "Sokolov", "first_name": "Ivan", "back_client": acme.pk,
-        "roles-client": [acme.pk, other.pk], "roles-position": ["Director", "Adviser"],
-        "roles-role": ["decides", ""],
-        "phones-value": ["+48 600 100 200"], "phones-type": ["mobile"],
-        "emails-value": ["ivan@example.com"], "emails-type": ["work"],
-        "messengers-value": [""], "messengers-type": ["other"],
-    })
+    response = web.post(
+        reverse("parties:contact_create") + f"?client={acme.pk}",
+        {
+            "last_name": "Sokolov",
+            "first_name": "Ivan",
+            "back_client": acme.pk,
+            "roles-client": [acme.pk, other.pk],
+            "roles-position": ["Director", "Adviser"],
+            "roles-role": ["decides", ""],
+            "phones-value": ["+48 600 100 200"],
+            "phones-type": ["mobile"],
+            "emails-value": ["ivan@example.com"],
+            "emails-type": ["work"],
+            "messengers-value": [""],
+            "messengers-type": ["other"],
+        },
+    )
     assert response.status_code == 302
     assert response["Location"].endswith(f"/clients/{acme.pk}/?tab=contacts")
     contact = ContactPerson.objects.get()
     assert {(r.client.name, r.position) for r in contact.roles.all()} == {
-        ("Acme", "Director"), ("Other", "Adviser")}
+        ("Acme", "Director"),
+        ("Other", "Adviser"),
+    }
     card = web.get(reverse("parties:client_detail", args=[acme.pk])).content.decode()
     assert "Sokolov Ivan" in card and "Director" in card and "+48 600 100 200" in card
 
@@ -526,19 +618,36 @@ def test_contact_create_from_the_client_card_and_edit(staff, web):
     assert "Sokolov Ivan" in listing
     assert "Sokolov" not in htmx(web, "/contacts/?q=zzz", target="contact-rows").content.decode()
 
-    response = web.post(reverse("parties:contact_edit", args=[contact.pk]), {
-        "last_name": "Sokolov", "first_name": "Ivan", "middle_name": "Petrovich",
-        "roles-client": [acme.pk], "roles-position": ["CEO"], "roles-role": [""],
-        "phones-value": ["+48 600 100 200"], "phones-type": ["mobile"],
-        "emails-value": ["bad@"], "emails-type": ["work"],
-    })
+    response = web.post(
+        reverse("parties:contact_edit", args=[contact.pk]),
+        {
+            "last_name": "Sokolov",
+            "first_name": "Ivan",
+            "middle_name": "Petrovich",
+            "roles-client": [acme.pk],
+            "roles-position": ["CEO"],
+            "roles-role": [""],
+            "phones-value": ["+48 600 100 200"],
+            "phones-type": ["mobile"],
+            "emails-value": ["bad@"],
+            "emails-type": ["work"],
+        },
+    )
     assert response.status_code == 200 and "not a valid e-mail" in response.content.decode()
     assert contact.roles.count() == 2
-    web.post(reverse("parties:contact_edit", args=[contact.pk]), {
-        "last_name": "Sokolov", "first_name": "Ivan", "middle_name": "Petrovich",
-        "roles-client": [acme.pk], "roles-position": ["CEO"], "roles-role": [""],
-        "phones-value": ["+48 600 100 200"], "phones-type": ["mobile"],
-    })
+    web.post(
+        reverse("parties:contact_edit", args=[contact.pk]),
+        {
+            "last_name": "Sokolov",
+            "first_name": "Ivan",
+            "middle_name": "Petrovich",
+            "roles-client": [acme.pk],
+            "roles-position": ["CEO"],
+            "roles-role": [""],
+            "phones-value": ["+48 600 100 200"],
+            "phones-type": ["mobile"],
+        },
+    )
     contact.refresh_from_db()
     assert contact.middle_name == "Petrovich"
     assert [(r.client.name, r.position) for r in contact.roles.all()] == [("Acme", "CEO")]
@@ -549,9 +658,15 @@ def test_contact_create_from_the_client_card_and_edit(staff, web):
 def test_contact_linked_to_an_invisible_client_is_refused(staff, web):
     foreign = make(staff, "Foreign", manager=staff.manager3)
     web.force_login(staff.manager1)
-    response = web.post(reverse("parties:contact_create"), {
-        "last_name": "Nobody", "roles-client": [foreign.pk], "roles-position": [""],
-        "roles-role": [""]})
+    response = web.post(
+        reverse("parties:contact_create"),
+        {
+            "last_name": "Nobody",
+            "roles-client": [foreign.pk],
+            "roles-position": [""],
+            "roles-role": [""],
+        },
+    )
     assert response.status_code == 200
     assert 'data-testid="error-clients"' in response.content.decode()
     assert not ContactPerson.objects.exists()
@@ -561,8 +676,9 @@ def test_contact_linked_to_an_invisible_client_is_refused(staff, web):
 def test_contact_list_pages(staff, web):
     acme = make(staff, "Acme")
     for i in range(PAGE_SIZE + 3):
-        services.contact_create(actor=staff.manager1, last_name=f"Person {i:03d}",
-                                roles=[{"client": acme}])
+        services.contact_create(
+            actor=staff.manager1, last_name=f"Person {i:03d}", roles=[{"client": acme}]
+        )
     web.force_login(staff.manager1)
     first = web.get("/contacts/").content.decode()
     names = re.findall(r'data-testid="contact-link">([^<]+)</a>', first)

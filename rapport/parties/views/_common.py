@@ -69,8 +69,7 @@ def _after(fields: tuple[tuple[str, bool], ...], values: list[Any]) -> Q:
     return condition
 
 
-def keyset_page(qs: QuerySet[Any], *, sort: str, cursor: str = "",
-                size: int = PAGE_SIZE) -> Page:
+def keyset_page(qs: QuerySet[Any], *, sort: str, cursor: str = "", size: int = PAGE_SIZE) -> Page:
     """One page in the order ``sort``, after ``cursor``: no OFFSET and no COUNT, so a page
     costs the same at the first row and at the millionth."""
     fields = SORTS.get(sort) or SORTS["name"]
@@ -92,8 +91,9 @@ def keyset_page(qs: QuerySet[Any], *, sort: str, cursor: str = "",
     return Page(rows=rows, next_cursor=next_cursor, is_first=values is None)
 
 
-def property_rows(definitions: dict[str, PropertyDefinition], values: dict[str, Any], *,
-                  details_visible: bool) -> list[dict[str, Any]]:
+def property_rows(
+    definitions: dict[str, PropertyDefinition], values: dict[str, Any], *, details_visible: bool
+) -> list[dict[str, Any]]:
     """Properties of a record for a card; sensitive ones are hidden on confidential records."""
     rows = []
     for definition in definitions.values():

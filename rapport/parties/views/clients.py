@@ -47,12 +47,17 @@ def _property_filter_inputs(definitions: dict[str, Any], params: Any) -> list[di
     inputs = []
     for definition in definitions.values():
         name = f"prop_{definition.code}"
-        inputs.append({
-            "definition": definition, "name": name, "value": params.get(name, ""),
-            "gte": params.get(f"{name}__gte", ""), "lte": params.get(f"{name}__lte", ""),
-            "ranged": definition.type in (PropertyType.NUMBER, PropertyType.DATE),
-            "input_type": "date" if definition.type == PropertyType.DATE else "number",
-        })
+        inputs.append(
+            {
+                "definition": definition,
+                "name": name,
+                "value": params.get(name, ""),
+                "gte": params.get(f"{name}__gte", ""),
+                "lte": params.get(f"{name}__lte", ""),
+                "ranged": definition.type in (PropertyType.NUMBER, PropertyType.DATE),
+                "input_type": "date" if definition.type == PropertyType.DATE else "number",
+            }
+        )
     return inputs
 
 
@@ -64,29 +69,49 @@ def client_list(request: HttpRequest) -> HttpResponse:
     filters = forms.client_filters(request.GET, definitions)
     sort = request.GET.get("sort", "name")
     sort = sort if sort in SORTS else "name"
-    page = keyset_page(selectors.client_list(actor=actor, filters=filters), sort=sort,
-                       cursor=request.GET.get("cursor", ""))
+    page = keyset_page(
+        selectors.client_list(actor=actor, filters=filters),
+        sort=sort,
+        cursor=request.GET.get("cursor", ""),
+    )
     rows = selectors.client_list_page_rows(page.rows, actor=actor)
     query = forms.list_query(request.GET)
     next_url = ""
     if page.next_cursor:
-        next_url = f"{reverse('parties:client_list')}?{query}{'&' if query else ''}" \
-                   f"cursor={page.next_cursor}"
-    context: dict[str, Any] = {"rows": rows, "page": page, "next_url": next_url, "query": query,
-                               "can_write": actor.can_write}
-    if request.htmx and request.htmx.target in ("client-rows", "client-pager") \
-            and not request.htmx.history_restore_request:
+        next_url = (
+            f"{reverse('parties:client_list')}?{query}{'&' if query else ''}"
+            f"cursor={page.next_cursor}"
+        )
+    context: dict[str, Any] = {
+        "rows": rows,
+        "page": page,
+        "next_url": next_url,
+        "query": query,
+        "can_write": actor.can_write,
+    }
+    if (
+        request.htmx
+        and request.htmx.target in ("client-rows", "client-pager")
+        and not request.htmx.history_restore_request
+    ):
         return render(request, "parties/client_list.html#rows", context)
-    context.update({
-        "params": request.GET, "sort": sort, "sorts": forms.CLIENT_SORTS,
-        "kinds": ClientKind.choices, "statuses": selectors.statuses(),
-        "managers": selectors.assignable_managers(actor=actor), "tags": selectors.tags(),
-        "sources": selectors.sources(), "departments": core_selectors.departments(),
-        "property_inputs": _property_filter_inputs(definitions, request.GET),
-        "saved_filters": selectors.saved_filters(actor=actor),
-        "may_assign": services.can_assign_manager(actor),
-        "filtered": any(k not in ("sort", "cursor") and v for k, v in request.GET.items()),
-    })
+    context.update(
+        {
+            "params": request.GET,
+            "sort": sort,
+            "sorts": forms.CLIENT_SORTS,
+            "kinds": ClientKind.choices,
+            "statuses": selectors.statuses(),
+            "managers": selectors.assignable_managers(actor=actor),
+            "tags": selectors.tags(),
+            "sources": selectors.sources(),
+            "departments": core_selectors.departments(),
+            "property_inputs": _property_filter_inputs(definitions, request.GET),
+            "saved_filters": selectors.saved_filters(actor=actor),
+            "may_assign": services.can_assign_manager(actor),
+            "filtered": any(k not in ("sort", "cursor") and v for k, v in request.GET.items()),
+        }
+    )
     return render(request, "parties/client_list.html", context)
 
 
@@ -95,8 +120,11 @@ def _batch_value(request: HttpRequest, action: str) -> Any:
     if action == services.BatchAction.ASSIGN_MANAGER:
         if not services.can_assign_manager(actor):
             raise PermissionDenied(_("You may not assign managers."))
-        value = selectors.assignable_managers(actor=actor).filter(
-            pk=_uuid(request.POST.get("manager"))).first()
+        value = (
+            selectors.assignable_managers(actor=actor)
+            .filter(pk=_uuid(request.POST.get("manager")))
+            .first()
+        )
         if value is None:
             raise ValidationError(_("Choose a manager."))
         return value
@@ -127,13 +155,16 @@ def client_batch(request: HttpRequest) -> HttpResponse:
         value = _batch_value(request, action)
         if not ids:
             raise ValidationError(_("Select clients first."))
-        changed = services.clients_batch(actor=request.user, client_ids=ids, action=action,
-                                         value=value)
+        changed = services.clients_batch(
+            actor=request.user, client_ids=ids, action=action, value=value
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back)
-    messages.success(request, ngettext("%(n)d client changed.", "%(n)d clients changed.",
-                                       changed) % {"n": changed})
+    messages.success(
+        request,
+        ngettext("%(n)d client changed.", "%(n)d clients changed.", changed) % {"n": changed},
+    )
     return redirect(back)
 
 
@@ -142,8 +173,9 @@ def client_batch(request: HttpRequest) -> HttpResponse:
 def saved_filter_save(request: HttpRequest) -> HttpResponse:
     query = forms.list_query(_query_dict(request.POST.get("query", "")))
     try:
-        services.saved_filter_save(actor=request.user, name=request.POST.get("name", ""),
-                                   query=query)
+        services.saved_filter_save(
+            actor=request.user, name=request.POST.get("name", ""), query=query
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -170,13 +202,14 @@ def saved_filter_delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def client_lookup(request: HttpRequest) -> JsonResponse:
     """Visible clients matching ``q``, for pickers (relations, contact persons)."""
     text = request.GET.get("q", "").strip()
-    qs = selectors.client_list(actor=request.user,
-                               filters=selectors.ClientFilters(search=text))
+    qs = selectors.client_list(actor=request.user, filters=selectors.ClientFilters(search=text))
     exclude = _uuid(request.GET.get("exclude"))
     if exclude:
         qs = qs.exclude(pk=exclude)
-    results = [{"value": str(pk), "text": name}
-               for pk, name in qs.order_by("search_name", "id").values_list("pk", "name")[:20]]
+    results = [
+        {"value": str(pk), "text": name}
+        for pk, name in qs.order_by("search_name", "id").values_list("pk", "name")[:20]
+    ]
     return JsonResponse({"results": results})
 
 
@@ -202,23 +235,34 @@ def client_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     can_edit = access.can_edit(actor, client)
     points = _points_by_channel(client)
     tab = request.GET.get("tab", "details")
-    return render(request, "parties/client_detail.html", {
-        "client": client, "details_visible": details, "can_edit": can_edit,
-        "tab": tab if tab in TABS else "details",
-        "phones": points[ChannelKind.PHONE], "emails": points[ChannelKind.EMAIL],
-        "websites": points[ChannelKind.WEBSITE], "messengers": points[ChannelKind.MESSENGER],
-        "addresses": list(client.addresses.all()),
-        "properties": property_rows(selectors.property_definitions(PropertyTarget.CLIENT),
-                                    client.properties, details_visible=details),
-        "contacts": selectors.client_contacts(actor=actor, client=client),
-        "relations": selectors.client_relations(actor=actor, client=client),
-        "relation_types": selectors.relation_types() if can_edit else [],
-        "status_timeline": selectors.status_timeline(client=client),
-        "activity": timeline.client_timeline(actor=actor, client=client),
-        "ct_id": ContentType.objects.get_for_model(Client).pk,
-        "shares": selectors.client_shares(actor=actor, client=client),
-        "share_users": core_selectors.user_directory(actor=actor) if can_edit else [],
-    })
+    return render(
+        request,
+        "parties/client_detail.html",
+        {
+            "client": client,
+            "details_visible": details,
+            "can_edit": can_edit,
+            "tab": tab if tab in TABS else "details",
+            "phones": points[ChannelKind.PHONE],
+            "emails": points[ChannelKind.EMAIL],
+            "websites": points[ChannelKind.WEBSITE],
+            "messengers": points[ChannelKind.MESSENGER],
+            "addresses": list(client.addresses.all()),
+            "properties": property_rows(
+                selectors.property_definitions(PropertyTarget.CLIENT),
+                client.properties,
+                details_visible=details,
+            ),
+            "contacts": selectors.client_contacts(actor=actor, client=client),
+            "relations": selectors.client_relations(actor=actor, client=client),
+            "relation_types": selectors.relation_types() if can_edit else [],
+            "status_timeline": selectors.status_timeline(client=client),
+            "activity": timeline.client_timeline(actor=actor, client=client),
+            "ct_id": ContentType.objects.get_for_model(Client).pk,
+            "shares": selectors.client_shares(actor=actor, client=client),
+            "share_users": core_selectors.user_directory(actor=actor) if can_edit else [],
+        },
+    )
 
 
 @login_required
@@ -226,8 +270,11 @@ def client_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def client_history(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The change log of a client (an HTMX fragment of the card's History tab)."""
     client = selectors.client_get(actor=request.user, pk=pk)
-    return render(request, "parties/_history.html", {
-        "entries": selectors.client_history(actor=request.user, client=client)})
+    return render(
+        request,
+        "parties/_history.html",
+        {"entries": selectors.client_history(actor=request.user, client=client)},
+    )
 
 
 @login_required
@@ -245,8 +292,11 @@ def client_trash(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def client_share(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     client = selectors.client_get(actor=request.user, pk=pk)
     _require_writer(request)
-    user = core_selectors.user_directory(actor=request.user).filter(
-        pk=_uuid(request.POST.get("user"))).first()
+    user = (
+        core_selectors.user_directory(actor=request.user)
+        .filter(pk=_uuid(request.POST.get("user")))
+        .first()
+    )
     if user is None:
         messages.error(request, _("Choose a user."))
     else:
@@ -279,8 +329,13 @@ def relation_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         messages.error(request, _("Choose a relation type."))
     else:
         try:
-            services.relation_add(actor=request.user, from_client=client, to_client=other,
-                                  type=kind, note=request.POST.get("note", "")[:300])
+            services.relation_add(
+                actor=request.user,
+                from_client=client,
+                to_client=other,
+                type=kind,
+                note=request.POST.get("note", "")[:300],
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -293,8 +348,11 @@ def relation_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def relation_remove(request: HttpRequest, pk: uuid.UUID, relation_id: uuid.UUID) -> HttpResponse:
     client = selectors.client_get(actor=request.user, pk=pk)
     _require_writer(request)
-    found = [r["relation"] for r in selectors.client_relations(actor=request.user, client=client)
-             if r["relation"].pk == relation_id]
+    found = [
+        r["relation"]
+        for r in selectors.client_relations(actor=request.user, client=client)
+        if r["relation"].pk == relation_id
+    ]
     if not found:
         raise Http404
     services.relation_remove(actor=request.user, relation=found[0])
@@ -305,23 +363,35 @@ def relation_remove(request: HttpRequest, pk: uuid.UUID, relation_id: uuid.UUID)
 # --- forms ----------------------------------------------------------------------------
 
 
-def _form_context(form: forms.ClientForm, rows: dict[str, Any], row_errors: dict[str, Any],
-                  *, client: Client | None, details_visible: bool) -> dict[str, Any]:
+def _form_context(
+    form: forms.ClientForm,
+    rows: dict[str, Any],
+    row_errors: dict[str, Any],
+    *,
+    client: Client | None,
+    details_visible: bool,
+) -> dict[str, Any]:
     channels = [
         {"field": "phones", "label": _("Phones"), "input": "tel", "rows": rows["phones"]},
         {"field": "emails", "label": _("E-mails"), "input": "email", "rows": rows["emails"]},
-        {"field": "websites", "label": _("Web sites"), "input": "text",
-         "rows": rows["websites"]},
-        {"field": "messengers", "label": _("Messengers"), "input": "text",
-         "rows": rows["messengers"]},
+        {"field": "websites", "label": _("Web sites"), "input": "text", "rows": rows["websites"]},
+        {
+            "field": "messengers",
+            "label": _("Messengers"),
+            "input": "text",
+            "rows": rows["messengers"],
+        },
     ]
     for channel in channels:
         channel["rows"] = channel["rows"] or [{"value": "", "type": "work"}]
         channel["errors"] = row_errors.get(channel["field"], [])
     return {
-        "form": form, "client": client, "details_visible": details_visible,
+        "form": form,
+        "client": client,
+        "details_visible": details_visible,
         "has_errors": bool(form.errors or row_errors),
-        "channels": channels, "contact_types": forms.CONTACT_TYPES,
+        "channels": channels,
+        "contact_types": forms.CONTACT_TYPES,
         "addresses": rows["addresses"] or [{"type": "actual"}],
         "address_errors": row_errors.get("addresses", []),
         "address_types": forms.ADDRESS_TYPES,
@@ -339,8 +409,10 @@ def client_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 client = services.client_create(
-                    actor=actor, **form.service_kwargs(),
-                    **forms.contact_detail_kwargs(request.POST, forms.CHANNEL_FIELDS))
+                    actor=actor,
+                    **form.service_kwargs(),
+                    **forms.contact_detail_kwargs(request.POST, forms.CHANNEL_FIELDS),
+                )
             except ValidationError as exc:
                 row_errors = forms.apply_service_errors(form, exc)
             else:
@@ -350,8 +422,11 @@ def client_create(request: HttpRequest) -> HttpResponse:
         lead = selectors.statuses().filter(code="lead").first()
         form = forms.ClientForm(actor=actor, initial={"kind": ClientKind.COMPANY, "status": lead})
         rows = {f: [] for f in (*forms.CHANNEL_FIELDS, "addresses")}
-    return render(request, "parties/client_form.html", _form_context(
-        form, rows, row_errors, client=None, details_visible=True))
+    return render(
+        request,
+        "parties/client_form.html",
+        _form_context(form, rows, row_errors, client=None, details_visible=True),
+    )
 
 
 @login_required
@@ -365,8 +440,7 @@ def client_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     channel_fields = forms.CHANNEL_FIELDS if details else ()
     row_errors: dict[str, Any] = {}
     if request.method == "POST":
-        form = forms.ClientForm(request.POST, actor=actor, instance=client,
-                                details_visible=details)
+        form = forms.ClientForm(request.POST, actor=actor, instance=client, details_visible=details)
         rows = forms.posted_rows(request.POST, forms.CHANNEL_FIELDS)
         if form.is_valid():
             changes = form.service_kwargs()
@@ -382,8 +456,11 @@ def client_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     else:
         form = forms.ClientForm(actor=actor, instance=client, details_visible=details)
         rows = {**forms.point_rows(client), "addresses": forms.address_rows(client)}
-    return render(request, "parties/client_form.html", _form_context(
-        form, rows, row_errors, client=client, details_visible=details))
+    return render(
+        request,
+        "parties/client_form.html",
+        _form_context(form, rows, row_errors, client=client, details_visible=details),
+    )
 
 
 @login_required
@@ -392,9 +469,11 @@ def client_duplicates(request: HttpRequest) -> HttpResponse:
     """Likely duplicates of the client being entered (an HTMX fragment of the new form)."""
     params = request.GET
     candidates = selectors.likely_duplicates(
-        actor=request.user, name=params.get("name", "")[:300],
+        actor=request.user,
+        name=params.get("name", "")[:300],
         tax_id=params.get("tax_id", "")[:40],
         phones=[p for p in params.getlist("phones-value") if p][:10],
         emails=[e for e in params.getlist("emails-value") if e][:10],
-        exclude=_uuid(params.get("exclude")))
+        exclude=_uuid(params.get("exclude")),
+    )
     return render(request, "parties/_duplicates.html", {"candidates": candidates})

@@ -30,18 +30,31 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     actor = request.user
     search = request.GET.get("q", "").strip()[:200]
     client_id = _uuid(request.GET.get("client"))
-    page = keyset_page(selectors.contact_list(actor=actor, search=search, client=client_id),
-                       sort="name", cursor=request.GET.get("cursor", ""))
+    page = keyset_page(
+        selectors.contact_list(actor=actor, search=search, client=client_id),
+        sort="name",
+        cursor=request.GET.get("cursor", ""),
+    )
     rows = selectors.contact_list_page_rows(page.rows, actor=actor)
     query = forms.list_query(request.GET)
     next_url = ""
     if page.next_cursor:
-        next_url = f"{reverse('parties:contact_list')}?{query}{'&' if query else ''}" \
-                   f"cursor={page.next_cursor}"
-    context = {"rows": rows, "page": page, "next_url": next_url, "q": search,
-               "can_write": actor.can_write}
-    if request.htmx and request.htmx.target in ("contact-rows", "contact-pager") \
-            and not request.htmx.history_restore_request:
+        next_url = (
+            f"{reverse('parties:contact_list')}?{query}{'&' if query else ''}"
+            f"cursor={page.next_cursor}"
+        )
+    context = {
+        "rows": rows,
+        "page": page,
+        "next_url": next_url,
+        "q": search,
+        "can_write": actor.can_write,
+    }
+    if (
+        request.htmx
+        and request.htmx.target in ("contact-rows", "contact-pager")
+        and not request.htmx.history_restore_request
+    ):
         return render(request, "parties/contact_list.html#rows", context)
     return render(request, "parties/contact_list.html", context)
 
@@ -54,18 +67,28 @@ def contact_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     roles, details = selectors.contact_card_roles(actor=actor, contact=contact)
     points = _points_by_channel(contact)
     tab = request.GET.get("tab", "details")
-    return render(request, "parties/contact_detail.html", {
-        "contact": contact, "roles": roles, "details_visible": details,
-        "can_edit": access.can_edit(actor, contact),
-        "tab": tab if tab in ("details", "files", "history") else "details",
-        "phones": points[ChannelKind.PHONE], "emails": points[ChannelKind.EMAIL],
-        "messengers": points[ChannelKind.MESSENGER],
-        "addresses": list(contact.addresses.all()),
-        "properties": property_rows(selectors.property_definitions(PropertyTarget.CONTACT),
-                                    contact.properties, details_visible=details),
-        "history": selectors.contact_history(actor=actor, contact=contact),
-        "ct_id": ContentType.objects.get_for_model(ContactPerson).pk,
-    })
+    return render(
+        request,
+        "parties/contact_detail.html",
+        {
+            "contact": contact,
+            "roles": roles,
+            "details_visible": details,
+            "can_edit": access.can_edit(actor, contact),
+            "tab": tab if tab in ("details", "files", "history") else "details",
+            "phones": points[ChannelKind.PHONE],
+            "emails": points[ChannelKind.EMAIL],
+            "messengers": points[ChannelKind.MESSENGER],
+            "addresses": list(contact.addresses.all()),
+            "properties": property_rows(
+                selectors.property_definitions(PropertyTarget.CONTACT),
+                contact.properties,
+                details_visible=details,
+            ),
+            "history": selectors.contact_history(actor=actor, contact=contact),
+            "ct_id": ContentType.objects.get_for_model(ContactPerson).pk,
+        },
+    )
 
 
 @login_required
@@ -84,8 +107,7 @@ def contact_trash(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def _role_rows_for_form(actor: Any, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     """Posted role rows with the names of their (visible) clients, for the pickers."""
     ids = [i for i in (_uuid(r["client"]) for r in rows) if i]
-    names = dict(selectors.client_list(actor=actor).filter(pk__in=ids)
-                 .values_list("pk", "name"))
+    names = dict(selectors.client_list(actor=actor).filter(pk__in=ids).values_list("pk", "name"))
     result = []
     for row in rows:
         client_id = _uuid(row["client"])
@@ -93,34 +115,56 @@ def _role_rows_for_form(actor: Any, rows: list[dict[str, str]]) -> list[dict[str
     return result
 
 
-def _form_context(form: forms.ContactForm, rows: dict[str, Any], roles: list[dict[str, Any]],
-                  row_errors: dict[str, Any], *, contact: ContactPerson | None,
-                  details_visible: bool, back_client: Any = None) -> dict[str, Any]:
+def _form_context(
+    form: forms.ContactForm,
+    rows: dict[str, Any],
+    roles: list[dict[str, Any]],
+    row_errors: dict[str, Any],
+    *,
+    contact: ContactPerson | None,
+    details_visible: bool,
+    back_client: Any = None,
+) -> dict[str, Any]:
     channels = [
         {"field": "phones", "label": _("Phones"), "input": "tel", "rows": rows["phones"]},
         {"field": "emails", "label": _("E-mails"), "input": "email", "rows": rows["emails"]},
-        {"field": "messengers", "label": _("Messengers"), "input": "text",
-         "rows": rows["messengers"]},
+        {
+            "field": "messengers",
+            "label": _("Messengers"),
+            "input": "text",
+            "rows": rows["messengers"],
+        },
     ]
     for channel in channels:
         channel["rows"] = channel["rows"] or [{"value": "", "type": "work"}]
         channel["errors"] = row_errors.get(channel["field"], [])
     return {
-        "form": form, "contact": contact, "details_visible": details_visible,
+        "form": form,
+        "contact": contact,
+        "details_visible": details_visible,
         "has_errors": bool(form.errors or row_errors),
-        "channels": channels, "contact_types": forms.CONTACT_TYPES,
+        "channels": channels,
+        "contact_types": forms.CONTACT_TYPES,
         "addresses": rows["addresses"] or [{"type": "actual"}],
         "address_errors": row_errors.get("addresses", []),
         "address_types": forms.ADDRESS_TYPES,
-        "roles": roles, "role_errors": row_errors.get("clients", []),
+        "roles": roles,
+        "role_errors": row_errors.get("clients", []),
         "back_client": back_client,
     }
 
 
 def _roles_payload(request: HttpRequest) -> list[dict[str, Any]]:
     # An unreadable id is answered by the service as "no such client".
-    return [{"client": _uuid(r["client"]) or uuid.UUID(int=0), "position": r["position"],
-             "role": r["role"]} for r in forms.role_rows(request.POST) if r["client"]]
+    return [
+        {
+            "client": _uuid(r["client"]) or uuid.UUID(int=0),
+            "position": r["position"],
+            "role": r["role"],
+        }
+        for r in forms.role_rows(request.POST)
+        if r["client"]
+    ]
 
 
 @login_required
@@ -139,25 +183,50 @@ def contact_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 contact = services.contact_create(
-                    actor=actor, **form.service_kwargs(), roles=_roles_payload(request),
-                    **forms.contact_detail_kwargs(request.POST, forms.CONTACT_CHANNEL_FIELDS))
+                    actor=actor,
+                    **form.service_kwargs(),
+                    roles=_roles_payload(request),
+                    **forms.contact_detail_kwargs(request.POST, forms.CONTACT_CHANNEL_FIELDS),
+                )
             except ValidationError as exc:
                 row_errors = forms.apply_service_errors(form, exc)
             else:
-                messages.success(request, _("Contact person “%(name)s” created.")
-                                 % {"name": contact.full_name})
+                messages.success(
+                    request, _("Contact person “%(name)s” created.") % {"name": contact.full_name}
+                )
                 if back_client is not None:
-                    return redirect(f"{reverse('parties:client_detail', args=[back_client.pk])}"
-                                    "?tab=contacts")
+                    return redirect(
+                        f"{reverse('parties:client_detail', args=[back_client.pk])}?tab=contacts"
+                    )
                 return redirect("parties:contact_detail", pk=contact.pk)
     else:
         form = forms.ContactForm(actor=actor)
         rows = {f: [] for f in (*forms.CONTACT_CHANNEL_FIELDS, "addresses")}
-        roles = [{"client": str(back_client.pk), "client_name": back_client.name,
-                  "position": "", "role": ""}] if back_client else []
-    return render(request, "parties/contact_form.html", _form_context(
-        form, rows, roles, row_errors, contact=None, details_visible=True,
-        back_client=back_client))
+        roles = (
+            [
+                {
+                    "client": str(back_client.pk),
+                    "client_name": back_client.name,
+                    "position": "",
+                    "role": "",
+                }
+            ]
+            if back_client
+            else []
+        )
+    return render(
+        request,
+        "parties/contact_form.html",
+        _form_context(
+            form,
+            rows,
+            roles,
+            row_errors,
+            contact=None,
+            details_visible=True,
+            back_client=back_client,
+        ),
+    )
 
 
 @login_required
@@ -169,15 +238,17 @@ def contact_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     visible_roles, details = selectors.contact_card_roles(actor=actor, contact=contact)
     row_errors: dict[str, Any] = {}
     if request.method == "POST":
-        form = forms.ContactForm(request.POST, actor=actor, instance=contact,
-                                 details_visible=details)
+        form = forms.ContactForm(
+            request.POST, actor=actor, instance=contact, details_visible=details
+        )
         rows = forms.posted_rows(request.POST, forms.CONTACT_CHANNEL_FIELDS)
         roles = _role_rows_for_form(actor, forms.role_rows(request.POST))
         if form.is_valid():
             changes = {**form.service_kwargs(), "roles": _roles_payload(request)}
             if details:
-                changes.update(forms.contact_detail_kwargs(request.POST,
-                                                           forms.CONTACT_CHANNEL_FIELDS))
+                changes.update(
+                    forms.contact_detail_kwargs(request.POST, forms.CONTACT_CHANNEL_FIELDS)
+                )
             try:
                 services.contact_update(actor=actor, contact=contact, **changes)
             except ValidationError as exc:
@@ -188,7 +259,17 @@ def contact_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     else:
         form = forms.ContactForm(actor=actor, instance=contact, details_visible=details)
         rows = {**forms.point_rows(contact), "addresses": forms.address_rows(contact)}
-        roles = [{"client": str(r.client_id), "client_name": r.client.name,
-                  "position": r.position, "role": r.role} for r in visible_roles]
-    return render(request, "parties/contact_form.html", _form_context(
-        form, rows, roles, row_errors, contact=contact, details_visible=details))
+        roles = [
+            {
+                "client": str(r.client_id),
+                "client_name": r.client.name,
+                "position": r.position,
+                "role": r.role,
+            }
+            for r in visible_roles
+        ]
+    return render(
+        request,
+        "parties/contact_form.html",
+        _form_context(form, rows, roles, row_errors, contact=contact, details_visible=details),
+    )

@@ -16,8 +16,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def statuses(db):
     # A live-server test flushes the database between tests, data migrations included.
     for code, name, pos in (("lead", "Lead", 10), ("active", "Active client", 30)):
-        RelationshipStatus.objects.get_or_create(code=code, defaults={"name": name,
-                                                                      "position": pos})
+        RelationshipStatus.objects.get_or_create(
+            code=code, defaults={"name": name, "position": pos}
+        )
 
 
 def test_client_base_journey(page, login, staff, statuses, tmp_path):
@@ -75,13 +76,14 @@ def test_client_base_journey(page, login, staff, statuses, tmp_path):
     files.get_by_test_id("upload").click()
     expect(files.get_by_test_id("attachment")).to_have_count(1)
     files.get_by_test_id("attachment").first.locator("input[type=file]").set_input_files(
-        str(second))
+        str(second)
+    )
     files.get_by_test_id("upload-version").click()
     expect(files.get_by_test_id("download-old")).to_have_count(1)
     files.locator("details summary").first.click()
     with page.expect_download() as download_info:
         files.get_by_test_id("download-old").first.click()
-    assert open(download_info.value.path()).read() == "version one"
+    assert download_info.value.path().read_text() == "version one"
 
     # Batch-assign a manager from the list.
     page.goto("/clients/")
@@ -104,13 +106,13 @@ def test_client_base_journey(page, login, staff, statuses, tmp_path):
     table = page.get_by_test_id("trash-table")
     expect(table).to_contain_text("Vostok Trading Group")
     table.locator("tr", has_text="Vostok Trading Group").get_by_role(
-        "button", name=re.compile("Restore")).click()
+        "button", name=re.compile("Restore")
+    ).click()
     page.wait_for_load_state("networkidle")
     client.refresh_from_db()
     assert client.deleted_at is None
     page.goto("/clients/")
     expect(page.get_by_test_id("client-rows")).to_contain_text("Vostok Trading Group")
-    print(page.console_errors)
     assert page.console_errors == []
 
 
@@ -118,8 +120,12 @@ def test_vip_client_details_hidden_from_other_manager(page, login, staff, status
     from rapport.parties import services
 
     client = services.client_create(
-        actor=staff.admin, name="Secret Partner", manager=staff.manager1, is_confidential=True,
-        phones=[{"value": "+48 600 100 200", "type": "work"}])
+        actor=staff.admin,
+        name="Secret Partner",
+        manager=staff.manager1,
+        is_confidential=True,
+        phones=[{"value": "+48 600 100 200", "type": "work"}],
+    )
     services.client_share(actor=staff.admin, client=client, user=staff.manager2)
     login("manager2")
     page.goto(f"/clients/{client.pk}/")

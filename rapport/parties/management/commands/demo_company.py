@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEMO_MODE:
-            raise CommandError("Demo data is created only in demo mode (DEBUG=1 or RAPPORT_DEMO=1).")
+            raise CommandError(
+                "Demo data is created only in demo mode (DEBUG=1 or RAPPORT_DEMO=1)."
+            )
         if demo_company_exists():
             self.stdout.write("Demo company already present; keeping the data.")
         else:
