@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import PropertyDefinition
 from rapport.core.properties import format_property_value
@@ -103,3 +104,38 @@ def property_rows(
             continue
         rows.append({"definition": definition, "text": text, "hidden": hidden})
     return rows
+
+
+_CHANNEL_INPUTS = {
+    "phones": (_("Phones"), "tel"),
+    "emails": (_("E-mails"), "email"),
+    "websites": (_("Web sites"), "text"),
+    "messengers": (_("Messengers"), "text"),
+}
+
+
+def contact_rows_context(
+    rows: dict[str, Any], row_errors: dict[str, Any], *, fields: tuple[str, ...]
+) -> dict[str, Any]:
+    """Repeatable rows of a client or contact form: contact details and addresses."""
+    from .. import forms
+
+    channels = []
+    for field in fields:
+        label, input_type = _CHANNEL_INPUTS[field]
+        channels.append(
+            {
+                "field": field,
+                "label": label,
+                "input": input_type,
+                "rows": rows[field] or [{"value": "", "type": "work"}],
+                "errors": row_errors.get(field, []),
+            }
+        )
+    return {
+        "channels": channels,
+        "contact_types": forms.CONTACT_TYPES,
+        "addresses": rows["addresses"] or [{"type": "actual"}],
+        "address_errors": row_errors.get("addresses", []),
+        "address_types": forms.ADDRESS_TYPES,
+    }

@@ -25,7 +25,7 @@ from rapport.core.models import PropertyTarget, PropertyType
 from .. import forms, selectors, services, timeline
 from ..access import can_see_details
 from ..models import ChannelKind, Client, ClientKind
-from ._common import SORTS, keyset_page, property_rows
+from ._common import SORTS, contact_rows_context, keyset_page, property_rows
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -371,30 +371,14 @@ def _form_context(
     client: Client | None,
     details_visible: bool,
 ) -> dict[str, Any]:
-    channels = [
-        {"field": "phones", "label": _("Phones"), "input": "tel", "rows": rows["phones"]},
-        {"field": "emails", "label": _("E-mails"), "input": "email", "rows": rows["emails"]},
-        {"field": "websites", "label": _("Web sites"), "input": "text", "rows": rows["websites"]},
-        {
-            "field": "messengers",
-            "label": _("Messengers"),
-            "input": "text",
-            "rows": rows["messengers"],
-        },
-    ]
-    for channel in channels:
-        channel["rows"] = channel["rows"] or [{"value": "", "type": "work"}]
-        channel["errors"] = row_errors.get(channel["field"], [])
     return {
         "form": form,
         "client": client,
         "details_visible": details_visible,
         "has_errors": bool(form.errors or row_errors),
-        "channels": channels,
-        "contact_types": forms.CONTACT_TYPES,
-        "addresses": rows["addresses"] or [{"type": "actual"}],
-        "address_errors": row_errors.get("addresses", []),
-        "address_types": forms.ADDRESS_TYPES,
+        **contact_rows_context(
+            rows, row_errors, fields=("phones", "emails", "websites", "messengers")
+        ),
     }
 
 

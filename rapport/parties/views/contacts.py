@@ -20,7 +20,7 @@ from rapport.core.models import PropertyTarget
 
 from .. import forms, selectors, services
 from ..models import ChannelKind, ContactPerson
-from ._common import keyset_page, property_rows
+from ._common import contact_rows_context, keyset_page, property_rows
 from .clients import _points_by_channel, _require_writer, _uuid
 
 
@@ -125,29 +125,12 @@ def _form_context(
     details_visible: bool,
     back_client: Any = None,
 ) -> dict[str, Any]:
-    channels = [
-        {"field": "phones", "label": _("Phones"), "input": "tel", "rows": rows["phones"]},
-        {"field": "emails", "label": _("E-mails"), "input": "email", "rows": rows["emails"]},
-        {
-            "field": "messengers",
-            "label": _("Messengers"),
-            "input": "text",
-            "rows": rows["messengers"],
-        },
-    ]
-    for channel in channels:
-        channel["rows"] = channel["rows"] or [{"value": "", "type": "work"}]
-        channel["errors"] = row_errors.get(channel["field"], [])
     return {
         "form": form,
         "contact": contact,
         "details_visible": details_visible,
         "has_errors": bool(form.errors or row_errors),
-        "channels": channels,
-        "contact_types": forms.CONTACT_TYPES,
-        "addresses": rows["addresses"] or [{"type": "actual"}],
-        "address_errors": row_errors.get("addresses", []),
-        "address_types": forms.ADDRESS_TYPES,
+        **contact_rows_context(rows, row_errors, fields=("phones", "emails", "messengers")),
         "roles": roles,
         "role_errors": row_errors.get("clients", []),
         "back_client": back_client,
