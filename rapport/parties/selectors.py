@@ -28,6 +28,13 @@ from .models import (
     StatusChange,
 )
 
+
+def _attach(record: Any, **values: Any) -> None:
+    """Per-page row attributes for templates and serializers (not model fields)."""
+    for name, value in values.items():
+        setattr(record, name, value)
+
+
 # --- search ---------------------------------------------------------------------------
 
 
@@ -160,10 +167,12 @@ def client_list_page_rows(clients: list[Client], *, actor: User) -> list[Client]
         first.setdefault((point.client_id, point.channel), point.value)
     for client in clients:
         visible = can_see_details(actor, client)
-        # Row attributes for list templates and exports.
-        setattr(client, "masked", not visible)  # noqa: B010
-        client.first_phone = first.get((client.pk, ChannelKind.PHONE), "") if visible else ""
-        client.first_email = first.get((client.pk, ChannelKind.EMAIL), "") if visible else ""
+        _attach(
+            client,
+            masked=not visible,
+            first_phone=first.get((client.pk, ChannelKind.PHONE), "") if visible else "",
+            first_email=first.get((client.pk, ChannelKind.EMAIL), "") if visible else "",
+        )
     return clients
 
 
@@ -596,10 +605,13 @@ def contact_list_page_rows(contacts: list[ContactPerson], *, actor: User) -> lis
     for contact in contacts:
         linked = roles.get(contact.pk, [])
         shown = can_see_contact_details(actor, contact, [r.client for r in linked])
-        contact.visible_roles = [r for r in linked if r.client_id in visible]
-        contact.masked = not shown
-        contact.first_phone = first.get((contact.pk, ChannelKind.PHONE), "") if shown else ""
-        contact.first_email = first.get((contact.pk, ChannelKind.EMAIL), "") if shown else ""
+        _attach(
+            contact,
+            visible_roles=[r for r in linked if r.client_id in visible],
+            masked=not shown,
+            first_phone=first.get((contact.pk, ChannelKind.PHONE), "") if shown else "",
+            first_email=first.get((contact.pk, ChannelKind.EMAIL), "") if shown else "",
+        )
     return contacts
 
 
@@ -642,7 +654,10 @@ def client_page_details(clients: list[Client], *, actor: User) -> list[Client]:
         ):
             tag_ids.setdefault(client_id, []).append(tag_id)
     for client in clients:
-        client.page_points = points.get(client.pk, {})
-        client.page_addresses = addresses.get(client.pk, [])
-        client.page_tag_ids = tag_ids.get(client.pk, [])
+        _attach(
+            client,
+            page_points=points.get(client.pk, {}),
+            page_addresses=addresses.get(client.pk, []),
+            page_tag_ids=tag_ids.get(client.pk, []),
+        )
     return clients
