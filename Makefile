@@ -13,7 +13,6 @@ export PYTHONDONTWRITEBYTECODE := 1
 # reinstalled only when their lists change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from rapport.core import access
 from rapport.core import services as core_services
 from rapport.core.history import delete_as, mark_actor, save_as
-from rapport.core.models import PropertyTarget, User
+from rapport.core.models import PropertyDefinition, PropertyTarget, User
 from rapport.core.properties import clean_property_values
 
 from . import normalize
+from .access import can_see_contact_details, can_see_details
 from .models import (
     Address,
     ChannelKind,
@@ -217,6 +218,47 @@ def _record_status_change(
         StatusChange.objects.create(client=client, old_status=old, new_status=new, changed_by=actor)
 
 
+_DETAIL_CHANGES = ("phones", "emails", "websites", "messengers", "addresses")
+
+
+def _without_hidden_details(
+    changes: dict[str, Any], *, details_visible: bool, target: str
+) -> dict[str, Any]:
+    """A user who may not see a confidential record's contact details and sensitive
+    properties may not overwrite them either: those parts of a change are dropped."""
+    if details_visible:
+        return changes
+    kept = {k: v for k, v in changes.items() if k not in _DETAIL_CHANGES}
+    if isinstance(kept.get("properties"), dict):
+        sensitive = set(
+            PropertyDefinition.objects.filter(target=target, is_sensitive=True).values_list(
+                "code", flat=True
+            )
+        )
+        kept["properties"] = {k: v for k, v in kept["properties"].items() if k not in sensitive}
+    return kept
+
+
+def _pk(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+def _check_assignment(
+    actor: User, *, manager: Any, department: Any, current_manager: Any, current_department: Any
+) -> None:
+    """Only those who may assign managers hand a client to someone else or move it to
+    another department; a manager's own clients stay theirs."""
+    if can_assign_manager(actor):
+        return
+    errors: dict[str, list[str]] = {}
+    if manager is not None and str(_pk(manager)) != str(current_manager):
+        errors["manager"] = [_("You may not assign clients to other managers.")]
+    if department is not None and str(_pk(department)) != str(current_department):
+        errors["department"] = [_("You may not move clients to another department.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def client_create(
     *,
@@ -261,6 +303,13 @@ def client_create(
     )
     address_rows = clean_addresses(addresses or [])
     props = clean_property_values(target=PropertyTarget.CLIENT, values=properties or {})
+    _check_assignment(
+        actor,
+        manager=manager,
+        department=department,
+        current_manager=actor.pk,
+        current_department=actor.department_id,
+    )
     if manager is None and actor.role in ("manager", "head"):
         manager = actor
     if department is None:
@@ -301,6 +350,16 @@ def client_update(*, actor: User, client: Client, **changes: Any) -> Client:
     )
     if unknown:
         raise ValidationError({f: [_("Unknown field.")] for f in unknown})
+    changes = _without_hidden_details(
+        changes, details_visible=can_see_details(actor, client), target=PropertyTarget.CLIENT
+    )
+    _check_assignment(
+        actor,
+        manager=changes.get("manager"),
+        department=changes.get("department"),
+        current_manager=client.manager_id,
+        current_department=client.department_id,
+    )
     fields = _clean_client_fields(
         {k: v for k, v in changes.items() if k in _CLIENT_FIELDS}, instance=client
     )
@@ -378,6 +437,8 @@ def clients_batch(*, actor: User, client_ids: Iterable[Any], action: str, value:
     _require_writer(actor)
     if action not in BatchAction.choices:
         raise ValidationError({"action": [_("Unknown batch action.")]})
+    if action == BatchAction.ASSIGN_MANAGER and not can_assign_manager(actor):
+        raise PermissionDenied(_("You may not assign managers."))
     clients = list(
         access.visible_to(actor, Client).filter(pk__in=list(client_ids)).select_related("status")
     )
@@ -536,6 +597,11 @@ def contact_update(*, actor: User, contact: ContactPerson, **changes: Any) -> Co
     )
     if unknown:
         raise ValidationError({f: [_("Unknown field.")] for f in unknown})
+    changes = _without_hidden_details(
+        changes,
+        details_visible=can_see_contact_details(actor, contact),
+        target=PropertyTarget.CONTACT,
+    )
     fields = _clean_contact_fields({k: v for k, v in changes.items() if k in _CONTACT_FIELDS})
     cleaned_points = clean_contact_points(
         {k: v for k, v in changes.items() if k in ("phones", "emails", "messengers")}

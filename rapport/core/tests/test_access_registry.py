@@ -6,14 +6,14 @@ from rapport.core.models import User
 
 
 def owned_models():
-    """Business models that belong to someone (have a manager or owner)."""
+    """Business models that belong to someone (have a manager or owner); history copies
+    are read only through their record."""
     return [
         m
         for m in apps.get_models()
         if m.__module__.startswith("rapport.")
-        and any(f.name in {"manager", "owner"} for f in m._meta.concrete_fields)
-        and not m._meta.label.endswith("Historical" + m.__name__.removeprefix("Historical"))
         and not m.__name__.startswith("Historical")
+        and any(f.name in {"manager", "owner"} for f in m._meta.concrete_fields)
     ]
 
 

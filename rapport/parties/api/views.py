@@ -17,19 +17,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from rapport.core.api import AllowListOrderingFilter
-from rapport.core.models import PropertyTarget
 
 from .. import filters, selectors, services
-from ..access import can_see_contact_details, can_see_details
 from ..models import Client, ContactPerson, ContactPoint, ContactRole
 from .serializers import (
-    CLIENT_MASKED_FIELDS,
-    CONTACT_MASKED_FIELDS,
     BatchResultSerializer,
     BatchSerializer,
     ClientSerializer,
     ContactSerializer,
-    _sensitive_codes,
 )
 
 _PROPERTY_FILTER_DOC = (
@@ -48,17 +43,6 @@ class _ScopedViewSet(viewsets.GenericViewSet):
         context = super().get_serializer_context()
         context["actor"] = self.request.user
         return context
-
-    def _without_masked_fields(
-        self, data: dict[str, Any], *, target: str, fields: tuple[str, ...]
-    ) -> dict[str, Any]:
-        """A caller who may not see a confidential record's details may not overwrite
-        them either: those fields and sensitive properties are dropped from the write."""
-        data = {k: v for k, v in data.items() if k not in fields}
-        if isinstance(data.get("properties"), dict):
-            hidden = _sensitive_codes(self.get_serializer_context(), target)
-            data["properties"] = {k: v for k, v in data["properties"].items() if k not in hidden}
-        return data
 
 
 def _replace_properties(existing: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -131,10 +115,6 @@ class ClientViewSet(mixins.ListModelMixin, _ScopedViewSet):
         changes = dict(form.validated_data)
         if not partial and "properties" in changes:
             changes["properties"] = _replace_properties(client.properties, changes["properties"])
-        if not can_see_details(request.user, client):
-            changes = self._without_masked_fields(
-                changes, target=PropertyTarget.CLIENT, fields=CLIENT_MASKED_FIELDS
-            )
         client = services.client_update(actor=request.user, client=client, **changes)
         return self._respond(client)
 
@@ -238,10 +218,6 @@ class ContactViewSet(mixins.ListModelMixin, _ScopedViewSet):
         changes = dict(form.validated_data)
         if not partial and "properties" in changes:
             changes["properties"] = _replace_properties(contact.properties, changes["properties"])
-        if not can_see_contact_details(request.user, contact):
-            changes = self._without_masked_fields(
-                changes, target=PropertyTarget.CONTACT, fields=CONTACT_MASKED_FIELDS
-            )
         contact = services.contact_update(actor=request.user, contact=contact, **changes)
         return self._respond(contact)
 

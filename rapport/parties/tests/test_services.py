@@ -423,3 +423,57 @@ def test_contact_update_refused_on_bad_input_writes_nothing(staff):
     assert counts() == before
     contact.refresh_from_db()
     assert contact.last_name == "Smith"
+
+
+# --- rules that every entry point (browser, API, jobs) gets from the services ----------
+
+
+def test_a_manager_cannot_hand_a_client_to_someone_else(staff):
+    client = make_client(staff.manager1, name="Mine")
+    with pytest.raises(ValidationError) as exc:
+        services.client_update(actor=staff.manager1, client=client, manager=staff.manager2)
+    assert "manager" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        make_client(staff.manager1, name="For another", manager=staff.manager2)
+    assert "manager" in exc.value.message_dict
+    with pytest.raises(PermissionDenied):
+        services.clients_batch(
+            actor=staff.manager1,
+            client_ids=[client.pk],
+            action="assign_manager",
+            value=staff.manager2,
+        )
+    client.refresh_from_db()
+    assert client.manager == staff.manager1
+    assert not Client.objects.filter(name="For another").exists()
+    # Saving the same manager again is not a hand-over.
+    services.client_update(actor=staff.manager1, client=client, manager=staff.manager1)
+    services.client_update(actor=staff.head, client=client, manager=staff.manager2)
+    client.refresh_from_db()
+    assert client.manager == staff.manager2
+
+
+def test_hidden_details_of_a_confidential_client_are_not_overwritten(staff):
+    PropertyDefinition.objects.create(
+        target=PropertyTarget.CLIENT,
+        code="card",
+        label="Card",
+        type=PropertyType.TEXT,
+        is_sensitive=True,
+    )
+    vip = make_client(
+        staff.admin,
+        name="VIP",
+        manager=staff.manager2,
+        is_confidential=True,
+        phones=[{"value": "+48 600 100 200"}],
+        properties={"card": "1234"},
+    )
+    services.client_share(actor=staff.admin, client=vip, user=staff.manager1)
+    services.client_update(
+        actor=staff.manager1, client=vip, notes="Called", phones=[], properties={"card": None}
+    )
+    vip.refresh_from_db()
+    assert vip.notes == "Called"
+    assert vip.properties == {"card": "1234"}
+    assert list(vip.contact_points.values_list("normalized", flat=True)) == ["+48600100200"]

@@ -420,16 +420,16 @@ def client_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if not access.can_edit(actor, client):
         raise PermissionDenied(_("You may not change this client."))
     details = can_see_details(actor, client)
-    # Contact details hidden from the user are neither shown nor replaced.
-    channel_fields = forms.CHANNEL_FIELDS if details else ()
     row_errors: dict[str, Any] = {}
     if request.method == "POST":
         form = forms.ClientForm(request.POST, actor=actor, instance=client, details_visible=details)
         rows = forms.posted_rows(request.POST, forms.CHANNEL_FIELDS)
         if form.is_valid():
-            changes = form.service_kwargs()
-            if details:
-                changes.update(forms.contact_detail_kwargs(request.POST, channel_fields))
+            # Hidden contact details are not rendered; the service keeps them as they are.
+            changes = {
+                **form.service_kwargs(),
+                **forms.contact_detail_kwargs(request.POST, forms.CHANNEL_FIELDS),
+            }
             try:
                 services.client_update(actor=actor, client=client, **changes)
             except ValidationError as exc:

@@ -227,11 +227,12 @@ def contact_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         rows = forms.posted_rows(request.POST, forms.CONTACT_CHANNEL_FIELDS)
         roles = _role_rows_for_form(actor, forms.role_rows(request.POST))
         if form.is_valid():
-            changes = {**form.service_kwargs(), "roles": _roles_payload(request)}
-            if details:
-                changes.update(
-                    forms.contact_detail_kwargs(request.POST, forms.CONTACT_CHANNEL_FIELDS)
-                )
+            # Hidden contact details are not rendered; the service keeps them as they are.
+            changes = {
+                **form.service_kwargs(),
+                **forms.contact_detail_kwargs(request.POST, forms.CONTACT_CHANNEL_FIELDS),
+                "roles": _roles_payload(request),
+            }
             try:
                 services.contact_update(actor=actor, contact=contact, **changes)
             except ValidationError as exc:
