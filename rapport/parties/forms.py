@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core import selectors as core_selectors
-from rapport.core.models import PropertyDefinition, PropertyType, User
+from rapport.core.models import PropertyDefinition, PropertyTarget, PropertyType, User
 
 from . import selectors, services
 from .models import AddressType, ChannelKind, Client, ClientKind, RelationshipStatus
@@ -286,8 +286,6 @@ class ClientForm(PropertiesMixin, forms.Form):
         else:
             del self.fields["manager"]
             del self.fields["department"]
-        from rapport.core.models import PropertyTarget
-
         self.add_property_fields(
             selectors.property_definitions(PropertyTarget.CLIENT),
             instance.properties if instance else {},
@@ -392,8 +390,6 @@ class ContactForm(PropertiesMixin, forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.instance = instance
-        from rapport.core.models import PropertyTarget
-
         self.add_property_fields(
             selectors.property_definitions(PropertyTarget.CONTACT),
             instance.properties if instance else {},

@@ -139,3 +139,13 @@ def contact_rows_context(
         "address_errors": row_errors.get("addresses", []),
         "address_types": forms.ADDRESS_TYPES,
     }
+
+
+def wants_rows_fragment(request: Any, list_id: str) -> bool:
+    """An HTMX request for the rows (search as you type, next page) of a list page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(
+        htmx
+        and htmx.target in (f"{list_id}-rows", f"{list_id}-pager")
+        and not htmx.history_restore_request
+    )

@@ -25,7 +25,7 @@ from rapport.core.models import PropertyTarget, PropertyType
 from .. import forms, selectors, services, timeline
 from ..access import can_see_details
 from ..models import ChannelKind, Client, ClientKind
-from ._common import SORTS, contact_rows_context, keyset_page, property_rows
+from ._common import SORTS, contact_rows_context, keyset_page, property_rows, wants_rows_fragment
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -89,11 +89,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "can_write": actor.can_write,
     }
-    if (
-        request.htmx
-        and request.htmx.target in ("client-rows", "client-pager")
-        and not request.htmx.history_restore_request
-    ):
+    if wants_rows_fragment(request, "client"):
         return render(request, "parties/client_list.html#rows", context)
     context.update(
         {

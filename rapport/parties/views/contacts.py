@@ -20,7 +20,7 @@ from rapport.core.models import PropertyTarget
 
 from .. import forms, selectors, services
 from ..models import ChannelKind, ContactPerson
-from ._common import contact_rows_context, keyset_page, property_rows
+from ._common import contact_rows_context, keyset_page, property_rows, wants_rows_fragment
 from .clients import _points_by_channel, _require_writer, _uuid
 
 
@@ -50,11 +50,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "q": search,
         "can_write": actor.can_write,
     }
-    if (
-        request.htmx
-        and request.htmx.target in ("contact-rows", "contact-pager")
-        and not request.htmx.history_restore_request
-    ):
+    if wants_rows_fragment(request, "contact"):
         return render(request, "parties/contact_list.html#rows", context)
     return render(request, "parties/contact_list.html", context)
 
