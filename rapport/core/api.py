@@ -43,7 +43,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 class AllowListOrderingFilter(filters.OrderingFilter):
     """``?ordering=`` limited to an allow-list of public names mapped to columns.
 
-    The view declares ``ordering_map = {"name": "search_name", ...}`` and a default
+    The view declares ``ordering_map = {"name": "name_order", ...}`` and a default
     ``ordering``. A unique tie-breaker (``id``) is always appended so that cursor
     pagination is stable. An unknown name answers 400 naming ``ordering``.
     """

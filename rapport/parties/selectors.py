@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from rapidfuzz import fuzz
 
 from rapport.core import access
@@ -104,6 +106,20 @@ def _property_q(definitions: dict[str, PropertyDefinition], params: dict[str, An
     return q
 
 
+def _with_name_order(qs: QuerySet[Any], *, searching: bool) -> QuerySet[Any]:
+    """Annotate ``name_order``, the key lists sort by name on.
+
+    It is the indexed ``search_name`` itself, except for a text search on PostgreSQL: there
+    the planner would walk the name index in order and test every row against
+    ``LIKE '%text%'`` hoping to find a page early (1.4 s at 1M clients when the matches sort
+    late), while the trigram index finds all matches at once. An expression the name index
+    cannot serve makes it take the trigram index and sort the matches.
+    """
+    if searching and connection.vendor == "postgresql":
+        return qs.annotate(name_order=Concat(F("search_name"), Value(""), output_field=CharField()))
+    return qs.annotate(name_order=F("search_name"))
+
+
 @dataclass
 class ClientFilters:
     search: str = ""
@@ -147,6 +163,7 @@ def client_list(
         qs = qs.filter(is_confidential=filters.is_confidential)
     if filters.properties:
         qs = qs.filter(_property_q(property_definitions(PropertyTarget.CLIENT), filters.properties))
+    qs = _with_name_order(qs, searching=bool(filters.search))
     return qs.select_related("status", "manager")
 
 
@@ -380,7 +397,7 @@ def contact_list(
         qs = qs.filter(pk__in=ContactRole.objects.filter(client_id=client).values("contact_id"))
     if properties:
         qs = qs.filter(_property_q(property_definitions(PropertyTarget.CONTACT), properties))
-    return qs
+    return _with_name_order(qs, searching=bool(search))
 
 
 def contact_get(*, actor: User, pk: Any) -> ContactPerson:

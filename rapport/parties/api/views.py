@@ -35,8 +35,8 @@ _PROPERTY_FILTER_DOC = (
 
 class _ScopedViewSet(viewsets.GenericViewSet):
     filter_backends = [AllowListOrderingFilter]
-    ordering = ("search_name", "id")
-    ordering_map = {"name": "search_name", "created_at": "created_at", "updated_at": "updated_at"}
+    ordering = ("name_order", "id")  # selectors annotate name_order
+    ordering_map = {"name": "name_order", "created_at": "created_at", "updated_at": "updated_at"}
     lookup_value_converter = "uuid"
 
     def get_serializer_context(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ PAGE_SIZE = 50
 
 # sort key -> ((field, descending), ...); the last field is unique, so the order is total.
 SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "name": (("search_name", False), ("id", False)),
+    "name": (("name_order", False), ("id", False)),
     "-updated": (("updated_at", True), ("id", True)),
     # ids are UUIDv7: their order is the order of creation, served by the primary key.
     "-created": (("id", True),),
