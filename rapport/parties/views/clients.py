@@ -204,7 +204,7 @@ def client_lookup(request: HttpRequest) -> JsonResponse:
         qs = qs.exclude(pk=exclude)
     results = [
         {"value": str(pk), "text": name}
-        for pk, name in qs.order_by("search_name", "id").values_list("pk", "name")[:20]
+        for pk, name in qs.order_by("name_order", "id").values_list("pk", "name")[:20]
     ]
     return JsonResponse({"results": results})
 
