@@ -20,4 +20,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
+    path("", include("rapport.core.api_urls")),
+    path("", include("rapport.parties.api.duplicate_urls")),
+    path("imports/", include("rapport.exchange.imports.api_urls")),
+    path("exports/", include("rapport.exchange.exports.api_urls")),
 ]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "rapport.core",
     "rapport.parties",
+    "rapport.exchange",
     "rapport.web",
 ]
 
@@ -225,7 +226,8 @@ else:
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "store_processed": False,
     }
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Tests run jobs in-process when their transaction commits (no worker needed).
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -281,4 +283,6 @@ LOGGING = {
 # Default schedules; users edit them (and add their own) in django-celery-beat's admin.
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-api-tokens": {"task": "core.purge_expired_api_tokens", "schedule": 6 * 3600},
+    # A job whose worker died (killed, machine restarted) is picked up again.
+    "resume-stale-jobs": {"task": "core.resume_stale_jobs", "schedule": 60},
 }

@@ -11,6 +11,9 @@ urlpatterns = [
     path("", include("rapport.web.urls")),
     path("", include("rapport.core.urls")),
     path("", include("rapport.parties.urls")),
+    path("duplicates/", include("rapport.parties.duplicate_urls")),
+    path("imports/", include("rapport.exchange.imports.urls")),
+    path("exports/", include("rapport.exchange.exports.urls")),
     path("api/v1/", include("rapport.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

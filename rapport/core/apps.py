@@ -8,4 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login audit)
+        # signals: login audit; jobs: registers the "undo" job kind.
+        from . import access, jobs, signals  # noqa: F401
+        from .models import Job
+
+        # A job is its author's: it may hold a file with the data the author could see.
+        access.register(
+            Job,
+            visible=lambda actor, qs: qs if actor.is_administrator else qs.filter(created_by=actor),
+            editable=lambda actor, job: actor.is_administrator or job.created_by_id == actor.pk,
+        )

@@ -317,3 +317,157 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.event} {self.username}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    UNDONE = "undone", _("Undone")
+
+
+def job_file_upload_to(instance: Job, filename: str) -> str:
+    return f"jobs/{instance.created_at:%Y/%m}/{instance.id}/{filename}"
+
+
+class Job(models.Model):
+    """A piece of long work (import, export, batch change, scan) run by a Celery worker.
+
+    ``state`` is the handler's checkpoint: a worker killed mid-job resumes from it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING
+    )
+    params = models.JSONField(default=dict, blank=True)
+    state = models.JSONField(default=dict, blank=True)
+    total = models.PositiveBigIntegerField(null=True, blank=True)
+    processed = models.PositiveBigIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    input_file = models.FileField(upload_to=job_file_upload_to, max_length=500, blank=True)
+    input_name = models.CharField(max_length=255, blank=True)
+    output_file = models.FileField(upload_to=job_file_upload_to, max_length=500, blank=True)
+    output_name = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="job_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.kind} {self.id}"
+
+    @property
+    def progress(self) -> float:
+        """0..1; a finished job is 1 whatever its counters say."""
+        if self.status in (JobStatus.DONE, JobStatus.UNDONE):
+            return 1.0
+        if not self.total:
+            return 0.0
+        return min(1.0, self.processed / self.total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.UNDONE)
+
+
+class JobError(models.Model):
+    """One problem a job met: the row (of an input file) or record, the field, the reason."""
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveBigIntegerField(null=True, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    field = models.CharField(max_length=200, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["row", "id"]
+        indexes = [models.Index(fields=["job", "row"], name="joberror_job_row_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.row or self.object_id}: {self.field}: {self.message}"
+
+
+class JobChangeAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+
+
+class JobChange(models.Model):
+    """A record a job created or changed, with the values it had before: what undo restores."""
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="changes")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    action = models.CharField(max_length=8, choices=JobChangeAction.choices)
+    before = models.JSONField(default=dict, blank=True)
+    row = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["job", "content_type", "object_id"], name="jobchange_obj_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.content_type_id}:{self.object_id}"
+
+
+class RecordAlias(models.Model):
+    """A record merged into another: its old id keeps resolving to the survivor."""
+
+    id = models.BigAutoField(primary_key=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    old_id = models.CharField(max_length=64)
+    new_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "old_id"], name="record_alias_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_id} → {self.new_id}"
+
+
+class ExternalId(models.Model):
+    """A record's id in another system (1C "Ид", an old CRM, a spreadsheet's own key).
+
+    Never our key: a record may have one per system, and imports and exchanges match on it.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64, db_index=True)
+    system = models.CharField(_("system"), max_length=64)
+    value = models.CharField(_("external id"), max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("external id")
+        verbose_name_plural = _("external ids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "system", "value"], name="external_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system}:{self.value}"

@@ -14,6 +14,8 @@ from .models import (
     AttachmentVersion,
     AuditLog,
     Department,
+    Job,
+    JobError,
     PropertyDefinition,
     User,
 )
@@ -224,3 +226,20 @@ def property_definition_list(
     if is_active is not None:
         qs = qs.filter(is_active=is_active)
     return qs
+
+
+# --- background jobs -------------------------------------------------------------------
+
+
+def jobs_for(*, actor: User, kind: str = "") -> QuerySet[Job]:
+    """The actor's jobs (an administrator's: everybody's), newest first."""
+    qs = access.visible_to(actor, Job).select_related("created_by")
+    return qs.filter(kind=kind) if kind else qs
+
+
+def job_get(*, actor: User, pk: Any, kind: str = "") -> Job:
+    return access.get_visible_or_404(actor, Job, pk, queryset=jobs_for(actor=actor, kind=kind))
+
+
+def job_errors(*, job: Job) -> QuerySet[JobError]:
+    return JobError.objects.filter(job=job).order_by("row", "id")

@@ -25,6 +25,7 @@ from .models import (
     AuditEvent,
     AuditLog,
     Department,
+    Job,
     Organisation,
     PropertyDefinition,
     PropertyTarget,
@@ -492,3 +493,26 @@ def property_update(
     definition.full_clean()
     definition.save()
     return definition
+
+
+# --- background jobs -------------------------------------------------------------------
+
+
+def job_undo(*, actor: User, job: Job) -> Job:
+    """Start undoing a finished job (its author or an administrator); answers the undo job."""
+    from . import jobs
+
+    if not access.can_edit(actor, job):
+        raise PermissionDenied(_("Only the author of a job or an administrator can undo it."))
+    if not jobs.is_undoable(job):
+        raise ValidationError(
+            _("This job cannot be undone (it is not finished or already undone).")
+        )
+    if Job.objects.filter(kind="undo", params__job=str(job.pk)).exclude(status="failed").exists():
+        raise ValidationError(_("This job is already being undone."))
+    return jobs.job_start(
+        actor=actor,
+        kind="undo",
+        params={"job": str(job.pk)},
+        title=_("Undo: %(title)s") % {"title": job.title},
+    )

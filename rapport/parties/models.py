@@ -90,6 +90,9 @@ class Client(BusinessRecord):
     name = models.CharField(_("name"), max_length=300)
     # Lower-cased, space-collapsed name: the index behind search as you type.
     search_name = models.CharField(max_length=300, editable=False, default="")
+    # Name without legal form, quotes and case, transliterated to Latin: the blocking key
+    # of the duplicate scan and of the "is this a duplicate?" warning.
+    name_key = models.CharField(max_length=300, editable=False, default="", db_index=True)
     legal_name = models.CharField(_("full legal name"), max_length=500, blank=True)
     tax_id = models.CharField(_("tax id"), max_length=32, blank=True, db_index=True)
     legal_form = models.CharField(_("legal form"), max_length=64, blank=True)
@@ -121,7 +124,7 @@ class Client(BusinessRecord):
     notes = models.TextField(_("notes"), blank=True)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["search_name", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["search_name", "name_key", "updated_at"])
 
     class Meta:
         ordering = ["search_name", "id"]
@@ -172,6 +175,7 @@ class ContactPerson(BusinessRecord):
     middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100)
     search_name = models.CharField(max_length=300, editable=False, default="")
+    name_key = models.CharField(max_length=300, editable=False, default="", db_index=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     preferred_channel = models.CharField(_("preferred channel"), max_length=16, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -180,7 +184,7 @@ class ContactPerson(BusinessRecord):
         Client, through="ContactRole", related_name="contacts", verbose_name=_("clients")
     )
 
-    history = HistoricalRecords(excluded_fields=["search_name", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["search_name", "name_key", "updated_at"])
 
     class Meta:
         ordering = ["search_name", "id"]

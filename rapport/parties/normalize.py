@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 import phonenumbers
+from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -25,6 +26,78 @@ def normalize_name(value: str) -> str:
     """Lower-case, NFKC, single spaces: what search as you type compares against."""
     value = unicodedata.normalize("NFKC", value or "")
     return _SPACES.sub(" ", value).strip().casefold()
+
+
+# Legal forms as token sequences after ``name_key``'s folding ("Sp. z o.o." -> sp z o o).
+LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(form.split())
+    for form in (
+        # Russian and CIS (after transliteration): ООО, ЗАО, ОАО, ПАО, АО, ИП, НКО, ТОО, ЧП
+        "ooo",
+        "zao",
+        "oao",
+        "pao",
+        "ao",
+        "ip",
+        "nko",
+        "too",
+        "chp",
+        "tov",
+        # Polish
+        "sp z o o",
+        "sp zoo",
+        "spolka z o o",
+        "s a",
+        "sa",
+        "sp k",
+        "sp j",
+        "s c",
+        "sp p",
+        # English, German and others
+        "llc",
+        "ltd",
+        "limited",
+        "inc",
+        "corp",
+        "co",
+        "plc",
+        "llp",
+        "gmbh",
+        "ag",
+        "kg",
+        "ug",
+        "bv",
+        "nv",
+        "srl",
+        "sarl",
+        "sas",
+        "oy",
+        "ab",
+        "as",
+    )
+)
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def name_key(value: str) -> str:
+    """A client's name folded for duplicate checks: Latin letters, no legal form, no quotes.
+
+    "ООО «Ромашка»", "Romashka LLC" and "ROMASHKA Sp. z o.o." all answer "romashka".
+    A name that is nothing but a legal form keeps it (so that it is not empty).
+    """
+    # anyascii spells the soft and hard signs as apostrophes: drop them, do not split on them.
+    text = anyascii(unicodedata.normalize("NFKC", value or "")).casefold().replace("'", "")
+    tokens = _NOT_WORD.sub(" ", text).split()
+    stripped = True
+    while stripped and tokens:
+        stripped = False
+        for form in LEGAL_FORMS:
+            n = len(form)
+            if len(tokens) > n and tuple(tokens[:n]) == form:
+                tokens, stripped = tokens[n:], True
+            elif len(tokens) > n and tuple(tokens[-n:]) == form:
+                tokens, stripped = tokens[:-n], True
+    return " ".join(tokens)[:300]
 
 
 def normalize_phone(value: str, region: str | None = None) -> str:

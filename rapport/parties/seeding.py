@@ -802,6 +802,7 @@ class Generator:
             kind=kind,
             name=name,
             search_name=normalize.normalize_name(name),
+            name_key=normalize.name_key(name),
             legal_name=legal_name,
             tax_id=tax_id,
             legal_form=legal_form,
@@ -900,6 +901,7 @@ class Generator:
                 search_name=normalize.normalize_name(
                     " ".join(p for p in (last, first, middle) if p)
                 ),
+                name_key=normalize.name_key(" ".join(p for p in (last, first, middle) if p)),
                 birthday=(
                     dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 14000))
                     if rng.random() < 0.3

@@ -325,6 +325,7 @@ def client_create(
         properties=props,
         created_by=actor,
         search_name=normalize.normalize_name(fields["name"]),
+        name_key=normalize.name_key(fields["name"]),
     )
     save_as(actor, client)
     if tags:
@@ -375,6 +376,7 @@ def client_update(*, actor: User, client: Client, **changes: Any) -> Client:
     for name, value in fields.items():
         setattr(client, name, value)
     client.search_name = normalize.normalize_name(client.name)
+    client.name_key = normalize.name_key(client.name)
     client.updated_at = timezone.now()
     save_as(actor, client)
     if "tags" in changes:
@@ -578,6 +580,7 @@ def contact_create(
         created_by=actor,
     )
     contact.search_name = _contact_search_name(contact)
+    contact.name_key = normalize.name_key(contact.full_name)
     save_as(actor, contact)
     _sync_roles(actor=actor, contact=contact, roles=list(roles))
     _sync_contact_points(owner=contact, cleaned=cleaned_points, actor=actor)
@@ -614,6 +617,7 @@ def contact_update(*, actor: User, contact: ContactPerson, **changes: Any) -> Co
     for name, value in fields.items():
         setattr(contact, name, value)
     contact.search_name = _contact_search_name(contact)
+    contact.name_key = normalize.name_key(contact.full_name)
     contact.updated_at = timezone.now()
     save_as(actor, contact)
     _sync_roles(actor=actor, contact=contact, roles=changes.get("roles"))

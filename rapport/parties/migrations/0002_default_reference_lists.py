@@ -21,11 +21,13 @@ def create(apps, schema_editor):
     Status = apps.get_model("parties", "RelationshipStatus")
     RelationType = apps.get_model("parties", "RelationType")
     for code, name, color, position in STATUSES:
-        Status.objects.get_or_create(code=code, defaults={
-            "id": new_id(), "name": name, "color": color, "position": position})
+        Status.objects.get_or_create(
+            code=code, defaults={"id": new_id(), "name": name, "color": color, "position": position}
+        )
     for name, reverse in RELATION_TYPES:
-        RelationType.objects.get_or_create(name=name, defaults={"id": new_id(),
-                                                                "reverse_name": reverse})
+        RelationType.objects.get_or_create(
+            name=name, defaults={"id": new_id(), "reverse_name": reverse}
+        )
 
 
 class Migration(migrations.Migration):

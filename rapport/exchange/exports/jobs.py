@@ -1,0 +1,1 @@
+"""Job handlers of exports (registered with core.jobs)."""

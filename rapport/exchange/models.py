@@ -1,0 +1,1 @@
+"""Models of data exchange: import mapping templates (exports keep no models)."""
