@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import job_views, views
 
 app_name = "core"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("settings/properties/<uuid:pk>/toggle/", views.property_toggle, name="property_toggle"),
     path("settings/audit/", views.audit, name="audit"),
     path("trash/", views.trash, name="trash"),
+    path("jobs/", job_views.job_list, name="job_list"),
+    path("jobs/<uuid:pk>/", job_views.job_detail, name="job_detail"),
+    path("jobs/<uuid:pk>/file/", job_views.job_download, name="job_download"),
+    path("jobs/<uuid:pk>/errors.xlsx", job_views.job_errors_xlsx, name="job_errors_xlsx"),
+    path("jobs/<uuid:pk>/undo/", job_views.job_undo, name="job_undo"),
     path(
         "trash/<int:content_type_id>/<str:object_id>/restore/",
         views.trash_restore,

@@ -11,6 +11,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Client {n}")
     search_name = factory.LazyAttribute(lambda c: normalize.normalize_name(c.name))
+    name_key = factory.LazyAttribute(lambda c: normalize.name_key(c.name))
     manager = factory.SubFactory(UserFactory)
     department = factory.LazyAttribute(lambda c: c.manager.department if c.manager else None)
     status = factory.LazyFunction(lambda: RelationshipStatus.objects.get(code="lead"))
@@ -25,3 +26,4 @@ class ContactPersonFactory(factory.django.DjangoModelFactory):
     search_name = factory.LazyAttribute(
         lambda c: normalize.normalize_name(f"{c.last_name} {c.first_name}")
     )
+    name_key = factory.LazyAttribute(lambda c: normalize.name_key(f"{c.last_name} {c.first_name}"))
