@@ -17,8 +17,28 @@ def navigation(request):
             "icon": "person-lines-fill",
             "prefix": "/contacts/",
         },
+        {
+            "url": "/imports/",
+            "label": _("Import"),
+            "icon": "upload",
+            "prefix": "/imports/",
+            "write": 1,
+        },
+        {
+            "url": "/duplicates/",
+            "label": _("Duplicates"),
+            "icon": "intersect",
+            "prefix": "/duplicates/",
+        },
+        {
+            "url": reverse("core:job_list"),
+            "label": _("Jobs"),
+            "icon": "hourglass-split",
+            "prefix": "/jobs/",
+        },
         {"url": reverse("core:trash"), "label": _("Trash"), "icon": "trash", "prefix": "/trash/"},
     ]
+    items = [item for item in items if user.can_write or not item.get("write")]
     for item in items:
         item["active"] = path == "/" if item["prefix"] == "/$" else path.startswith(item["prefix"])
     settings_items = []
