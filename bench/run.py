@@ -110,22 +110,31 @@ def fmt_ms(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
+def rows_only(page: dict[str, Any]) -> str:
+    """The p95 of the one statement that reads the client rows alone, and the page's ratio
+    to it: stricter than the target's baseline, shown so that nobody has to guess."""
+    if "rows_raw_ms" not in page:
+        return "— | —"
+    p95 = page["rows_raw_ms"]["p95"]
+    return f"{fmt_ms(p95)} | {page['page_ms']['p95'] / p95:.1f}x"
+
+
 def table(results: list[dict[str, Any]]) -> str:
     head = (
         "| db | clients | page | p50 ms | p95 ms | raw SQL p50 | raw SQL p95 | p50 ratio "
-        "| p95 ratio | queries |"
+        "| p95 ratio | rows-only SQL p95 | p95 ratio to it | queries |"
     )
-    lines = [head, "|" + "---|" * 10]
+    lines = [head, "|" + "---|" * 12]
     verdicts = []
     for res in results:
         if "failed" in res:
-            lines.append(f"| {res['db']} | {res['size']:,} | {res['failed']} |" + "  |" * 7)
+            lines.append(f"| {res['db']} | {res['size']:,} | {res['failed']} |" + "  |" * 9)
             continue
         for page in res["pages"]:
             if "error" in page:
                 lines.append(
                     f"| {res['db']} | {res['clients']:,} | {page['page']} | "
-                    f"{page['error']} |" + "  |" * 5 + f" {page['queries'] or '—'} |"
+                    f"{page['error']} |" + "  |" * 7 + f" {page['queries'] or '—'} |"
                 )
                 continue
             ratio = page["page_ms"]["p95"] / page["raw_ms"]["p95"]
@@ -134,14 +143,15 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"{fmt_ms(page['page_ms']['p50'])} | {fmt_ms(page['page_ms']['p95'])} | "
                 f"{fmt_ms(page['raw_ms']['p50'])} | {fmt_ms(page['raw_ms']['p95'])} | "
                 f"{page['page_ms']['p50'] / page['raw_ms']['p50']:.1f}x | "
-                f"{ratio:.1f}x | {page['queries']} |"
+                f"{ratio:.1f}x | {rows_only(page)} | {page['queries']} |"
             )
             if page["page"].startswith("list API"):
                 verdicts.append((res["db"], res["clients"], page["page"], ratio))
     out = "\n".join(lines)
     out += (
-        f"\n\nTarget: p95 of the list API within {TARGET_RATIO:.0f}x of the raw SQL p95 "
-        "that fetches the same rows.\n"
+        f"\n\nTarget: p95 of the list API within {TARGET_RATIO:.0f}x of the p95 of the raw SQL "
+        "that fetches the same rows: the page of clients and, for those clients, the contact "
+        "details, addresses and categories the answer holds (4 statements, no Python).\n"
     )
     for db, clients, page, ratio in verdicts:
         verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"

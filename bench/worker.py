@@ -89,15 +89,17 @@ def summary(times: list[float]) -> dict[str, float]:
     }
 
 
-def timed_pair(page, baseline, samples: int) -> tuple[dict[str, float], dict[str, float]]:
-    """Time the page and its raw SQL alternately, so both see the same machine load."""
-    page_times, raw_times = [], []
+def timed_pair(page, baseline, samples: int, extra=None) -> tuple[dict[str, float], ...]:
+    """Time the page and its raw SQL (and an extra baseline) alternately, so that all of
+    them see the same machine load."""
+    fns = [page, baseline] + ([extra] if extra else [])
+    times: list[list[float]] = [[] for _fn in fns]
     for _n in range(samples):
-        for fn, times in ((page, page_times), (baseline, raw_times)):
+        for fn, bucket in zip(fns, times, strict=True):
             started = time.perf_counter()
             fn()
-            times.append((time.perf_counter() - started) * 1000)
-    return summary(page_times), summary(raw_times)
+            bucket.append((time.perf_counter() - started) * 1000)
+    return tuple(summary(bucket) for bucket in times)
 
 
 def db_value(value: Any) -> Any:
@@ -128,6 +130,32 @@ SEARCH_SQL = (
     "SELECT * FROM parties_client WHERE deleted_at IS NULL AND search_name LIKE %s "
     "ORDER BY search_name, id LIMIT 50"
 )
+# What a list page shows besides the client rows, for the ids of the page: contact details,
+# addresses and categories (the list API answers all three for each client).
+PAGE_DETAIL_SQL = [
+    "SELECT client_id, channel, value, type FROM parties_contactpoint "
+    "WHERE client_id IN ({ids}) ORDER BY channel, position",
+    "SELECT * FROM parties_address WHERE client_id IN ({ids}) ORDER BY type, id",
+    "SELECT client_id, tag_id FROM parties_client_tags WHERE client_id IN ({ids})",
+]
+
+
+def raw_with_details(sql: str, params: list[Any]) -> int:
+    """The raw database doing the list page's work: the page of clients, then the details
+    of those clients (the same four statements the page needs, without Python)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        ids = [row[0] for row in rows]
+        if not ids:
+            return 0
+        marks = ", ".join(["%s"] * len(ids))
+        for detail in PAGE_DETAIL_SQL:
+            cursor.execute(detail.format(ids=marks), ids)
+            cursor.fetchall()
+    return len(rows)
+
+
 CARD_SQL = [
     "SELECT * FROM parties_client WHERE id = %s",
     "SELECT * FROM parties_contactpoint WHERE client_id = %s ORDER BY channel, position",
@@ -164,34 +192,54 @@ def measure(samples: int, warmup: int, search: str, rare: str, common: str) -> d
     web = HttpClient()
     web.force_login(director)
     card_params = [db_value(card_client.pk)]
-    list_raw = lambda: raw(LIST_SQL, list_params)  # noqa: E731
+    list_rows = lambda: raw(LIST_SQL, list_params)  # noqa: E731
+    list_work = lambda: raw_with_details(LIST_SQL, list_params)  # noqa: E731
     card_raw = lambda: raw_many([(sql, card_params) for sql in CARD_SQL])  # noqa: E731
 
+    # (name, page, raw SQL doing the page's work, raw SQL of the client rows alone)
     pages = [
-        ("list API (director)", lambda: api.get("/api/v1/clients/", query, secure=True), list_raw),
+        (
+            "list API (director)",
+            lambda: api.get("/api/v1/clients/", query, secure=True),
+            list_work,
+            list_rows,
+        ),
         (
             "list API (the manager)",
             lambda: api_as_manager.get("/api/v1/clients/", query, secure=True),
-            list_raw,
+            list_work,
+            list_rows,
         ),
-        ("list HTML (director)", lambda: web.get("/clients/", query, secure=True), list_raw),
-        ("client card HTML", lambda: web.get(f"/clients/{card_client.pk}/", secure=True), card_raw),
+        (
+            "list HTML (director)",
+            lambda: web.get("/clients/", query, secure=True),
+            list_work,
+            list_rows,
+        ),
+        (
+            "client card HTML",
+            lambda: web.get(f"/clients/{card_client.pk}/", secure=True),
+            card_raw,
+            None,
+        ),
         # Search as you type with no other filter, for a text no client has: the worst
         # case of LIKE '%text%' (every name is looked at).
         (
             "list API, search only, no match",
             lambda: api.get("/api/v1/clients/", {"search": rare}, secure=True),
+            lambda: raw_with_details(SEARCH_SQL, [f"%{rare}%"]),
             lambda: raw(SEARCH_SQL, [f"%{rare}%"]),
         ),
         # A short text many names contain, typed with no other filter.
         (
             "list API, search only, common text",
             lambda: api.get("/api/v1/clients/", {"search": common}, secure=True),
+            lambda: raw_with_details(SEARCH_SQL, [f"%{common}%"]),
             lambda: raw(SEARCH_SQL, [f"%{common}%"]),
         ),
     ]
     results = []
-    for name, page, baseline in pages:
+    for name, page, baseline, rows_only in pages:
         try:
             for _n in range(warmup):
                 page()
@@ -230,7 +278,10 @@ def measure(samples: int, warmup: int, search: str, rare: str, common: str) -> d
         # The slow search rows get fewer samples so that a 1M run stays in minutes.
         count = max(20, samples // 5) if "search only" in name else samples
         row["samples"] = count
-        row["page_ms"], row["raw_ms"] = timed_pair(page, baseline, count)
+        timings = timed_pair(page, baseline, count, rows_only)
+        row["page_ms"], row["raw_ms"] = timings[0], timings[1]
+        if rows_only:
+            row["rows_raw_ms"] = timings[2]
         results.append(row)
         log(
             f"  {name}: p95 {row['page_ms']['p95']:.1f} ms, raw p95 "

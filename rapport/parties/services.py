@@ -36,6 +36,7 @@ from .models import (
     StatusChange,
     Tag,
 )
+from .selectors import assignable_managers
 
 ContactItems = Sequence[dict[str, Any]] | None
 
@@ -424,44 +425,133 @@ def client_unshare(*, actor: User, client: Client, user: User) -> None:
 
 
 class BatchAction:
-    ASSIGN_MANAGER = "assign_manager"
-    SET_STATUS = "set_status"
-    ADD_TAG = "add_tag"
-    REMOVE_TAG = "remove_tag"
+    """What a batch change does; the value each needs is in brackets."""
+
+    ASSIGN_MANAGER = "assign_manager"  # a manager, or None to clear
+    SET_STATUS = "set_status"  # a status, or None to clear
+    ADD_TAG = "add_tag"  # a category
+    REMOVE_TAG = "remove_tag"  # a category
+    SET_PROPERTY = "set_property"  # {"code", "value"}
+    CLEAR_PROPERTY = "clear_property"  # {"code"}
     TRASH = "trash"
-    choices = (ASSIGN_MANAGER, SET_STATUS, ADD_TAG, REMOVE_TAG, TRASH)
+    choices = (
+        ASSIGN_MANAGER,
+        SET_STATUS,
+        ADD_TAG,
+        REMOVE_TAG,
+        SET_PROPERTY,
+        CLEAR_PROPERTY,
+        TRASH,
+    )
+
+
+def batch_value(*, actor: User, action: str, value: Any) -> Any:
+    """A batch action's value (ids as they come from a form, the API or a job's params)
+    resolved to objects and validated, before any client is touched."""
+    if action not in BatchAction.choices:
+        raise ValidationError({"action": [_("Unknown batch action.")]})
+    if action == BatchAction.ASSIGN_MANAGER:
+        if not can_assign_manager(actor):
+            raise PermissionDenied(_("You may not assign managers."))
+        if not value:
+            return None
+        manager = assignable_managers(actor=actor).filter(pk=_pk_of(value)).first()
+        if manager is None:
+            raise ValidationError({"value": [_("Choose a manager.")]})
+        return manager
+    if action == BatchAction.SET_STATUS:
+        if not value:
+            return None
+        status = RelationshipStatus.objects.filter(pk=_pk_of(value)).first()
+        if status is None:
+            raise ValidationError({"value": [_("Choose a status.")]})
+        return status
+    if action in (BatchAction.ADD_TAG, BatchAction.REMOVE_TAG):
+        tag = Tag.objects.filter(pk=_pk_of(value)).first() if value else None
+        if tag is None:
+            raise ValidationError({"value": [_("Choose a category.")]})
+        return tag
+    if action in (BatchAction.SET_PROPERTY, BatchAction.CLEAR_PROPERTY):
+        code = value.get("code", "") if isinstance(value, dict) else ""
+        if not code:
+            raise ValidationError({"value": [_("Choose a property.")]})
+        given = value.get("value") if action == BatchAction.SET_PROPERTY else None
+        if action == BatchAction.SET_PROPERTY and given in (None, "", []):
+            raise ValidationError({"value": [_("Enter the value to set.")]})
+        # Checks the code and the value against the property's definition.
+        cleaned = clean_property_values(target=PropertyTarget.CLIENT, values={code: given})
+        return {"code": code, "value": cleaned.get(code)}
+    return None
+
+
+def _pk_of(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+def client_batch_apply(*, actor: User, client: Client, action: str, value: Any) -> dict | None:
+    """One batch action on one client (``value`` from ``batch_value``). Answers the values
+    it replaced (what an undo restores), or None when the client already was so."""
+    before: dict[str, Any]
+    if action == BatchAction.ASSIGN_MANAGER:
+        if client.manager_id == (value.pk if value else None):
+            return None
+        before = {
+            "manager": _str_pk(client.manager_id),
+            "department": _str_pk(client.department_id),
+        }
+        client_update(
+            actor=actor,
+            client=client,
+            manager=value,
+            department=value.department if value else client.department,
+        )
+    elif action == BatchAction.SET_STATUS:
+        if client.status_id == (value.pk if value else None):
+            return None
+        before = {"status": _str_pk(client.status_id)}
+        client_update(actor=actor, client=client, status=value)
+    elif action in (BatchAction.ADD_TAG, BatchAction.REMOVE_TAG):
+        tag_ids = [str(pk) for pk in client.tags.values_list("pk", flat=True)]
+        if (str(value.pk) in tag_ids) == (action == BatchAction.ADD_TAG):
+            return None
+        before = {"tags": tag_ids}
+        if action == BatchAction.ADD_TAG:
+            client.tags.add(value)
+        else:
+            client.tags.remove(value)
+        Client.objects.filter(pk=client.pk).update(updated_at=timezone.now())
+    elif action in (BatchAction.SET_PROPERTY, BatchAction.CLEAR_PROPERTY):
+        new = value["value"] if action == BatchAction.SET_PROPERTY else None
+        if client.properties.get(value["code"]) == new:
+            return None
+        before = {"properties": dict(client.properties)}
+        client_update(actor=actor, client=client, properties={value["code"]: new})
+    elif action == BatchAction.TRASH:
+        if client.deleted_at is not None:
+            return None
+        before = {"deleted_at": None, "deleted_by": None}
+        client_trash(actor=actor, client=client)
+    else:
+        raise ValidationError({"action": [_("Unknown batch action.")]})
+    return before
+
+
+def _str_pk(value: Any) -> str | None:
+    return str(value) if value else None
 
 
 @transaction.atomic
 def clients_batch(*, actor: User, client_ids: Iterable[Any], action: str, value: Any = None) -> int:
     """Apply one action to the selected clients that ``actor`` may change; answers how
-    many were changed. Ids outside the scope are ignored, never revealed."""
+    many were changed. Ids outside the scope are ignored, never revealed. (Every client
+    matching a filter: ``parties.batch.clients_batch_start``, in the background.)"""
     _require_writer(actor)
-    if action not in BatchAction.choices:
-        raise ValidationError({"action": [_("Unknown batch action.")]})
-    if action == BatchAction.ASSIGN_MANAGER and not can_assign_manager(actor):
-        raise PermissionDenied(_("You may not assign managers."))
+    value = batch_value(actor=actor, action=action, value=value)
     clients = list(
         access.visible_to(actor, Client).filter(pk__in=list(client_ids)).select_related("status")
     )
     for client in clients:
-        if action == BatchAction.ASSIGN_MANAGER:
-            client_update(
-                actor=actor,
-                client=client,
-                manager=value,
-                department=value.department if value else client.department,
-            )
-        elif action == BatchAction.SET_STATUS:
-            client_update(actor=actor, client=client, status=value)
-        elif action == BatchAction.ADD_TAG:
-            client.tags.add(value)
-        elif action == BatchAction.REMOVE_TAG:
-            client.tags.remove(value)
-        elif action == BatchAction.TRASH:
-            client_trash(actor=actor, client=client)
-    if action in (BatchAction.ADD_TAG, BatchAction.REMOVE_TAG):
-        Client.objects.filter(pk__in=[c.pk for c in clients]).update(updated_at=timezone.now())
+        client_batch_apply(actor=actor, client=client, action=action, value=value)
     return len(clients)
 
 

@@ -344,23 +344,34 @@ class ContactSerializer(serializers.Serializer):
 
 
 class BatchSerializer(serializers.Serializer):
-    """One action on many clients: ``value`` is a user id (assign_manager, null removes
-    the manager), a status id or code (set_status), a category id (add_tag, remove_tag);
-    trash takes none."""
+    """One action on many clients: the selected ``ids`` (changed at once), or every client
+    matching ``filter`` (the list's query parameters; a background job, undoable).
+    ``value`` is a user id (assign_manager; null removes the manager), a status id or code
+    (set_status; null clears it), a category id (add_tag, remove_tag), an object
+    ``{"code", "value"}`` (set_property) or ``{"code"}`` (clear_property); trash takes none."""
 
-    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
-    action = serializers.ChoiceField(choices=[(a, a) for a in BatchAction.choices])
-    value = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, default=None, max_length=64
+    ids = serializers.ListField(
+        child=serializers.UUIDField(), min_length=1, max_length=1000, required=False
     )
+    filter = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text=_('List query parameters, e.g. {"status": "<id>", "q": "text"}.'),
+    )
+    action = serializers.ChoiceField(choices=[(a, a) for a in BatchAction.choices])
+    value = serializers.JSONField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("ids" in attrs) == ("filter" in attrs):
+            raise serializers.ValidationError({"ids": [_("Give either ids or filter.")]})
         action, value = attrs["action"], attrs.get("value")
         resolvers: dict[str, Callable[[Any], Any]] = {
             BatchAction.ASSIGN_MANAGER: self._manager,
-            BatchAction.SET_STATUS: resolve_status,
+            BatchAction.SET_STATUS: lambda v: resolve_status(v) if v not in (None, "") else None,
             BatchAction.ADD_TAG: self._tag,
             BatchAction.REMOVE_TAG: self._tag,
+            BatchAction.SET_PROPERTY: self._property,
+            BatchAction.CLEAR_PROPERTY: self._property,
         }
         resolver = resolvers.get(action)
         try:
@@ -368,6 +379,12 @@ class BatchSerializer(serializers.Serializer):
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"value": exc.detail}) from exc
         return attrs
+
+    @staticmethod
+    def _property(value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict) or not value.get("code"):
+            raise serializers.ValidationError(_("An object with the property's code."))
+        return value
 
     def _manager(self, value: Any) -> User | None:
         if value in (None, ""):

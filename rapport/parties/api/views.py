@@ -7,9 +7,10 @@ every write goes through one service.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -17,8 +18,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from rapport.core.api import AllowListOrderingFilter
+from rapport.core.job_api import JobSerializer
 
-from .. import filters, selectors, services
+from .. import batch, filters, selectors, services
 from ..models import Client, ContactPerson, ContactPoint, ContactRole
 from .serializers import (
     BatchResultSerializer,
@@ -133,13 +135,29 @@ class ClientViewSet(mixins.ListModelMixin, _ScopedViewSet):
         services.client_restore(actor=request.user, client=client)
         return self._respond(client)
 
-    @extend_schema(request=BatchSerializer, responses=BatchResultSerializer)
+    @extend_schema(
+        request=BatchSerializer, responses={200: BatchResultSerializer, 202: JobSerializer}
+    )
     @action(detail=False, methods=["post"])
     def batch(self, request):
-        """Apply one action to the selected clients; ids outside the caller's scope are
-        ignored and not counted."""
+        """Apply one action to the selected clients (ids outside the caller's scope are
+        ignored and not counted), or start it on every client matching a filter: 202 and
+        the background job (``/api/v1/jobs/{id}/``; undo with ``POST .../undo/``)."""
         form = BatchSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
+        if "filter" in form.validated_data:
+            job = batch.clients_batch_start(
+                actor=request.user,
+                action=form.validated_data["action"],
+                value=form.validated_data["value"],
+                filters=filters.client_filters(
+                    QueryDict(urlencode(form.validated_data["filter"])), actor=request.user
+                )[0],
+            )
+            return Response(
+                JobSerializer(job, context={"request": request}).data,
+                status=status.HTTP_202_ACCEPTED,
+            )
         changed = services.clients_batch(
             actor=request.user,
             client_ids=form.validated_data["ids"],

@@ -22,7 +22,7 @@ from rapport.core import access
 from rapport.core import selectors as core_selectors
 from rapport.core.models import PropertyTarget, PropertyType
 
-from .. import forms, selectors, services, timeline
+from .. import batch, forms, selectors, services, timeline
 from ..access import can_see_details
 from ..models import ChannelKind, Client, ClientKind
 from ._common import SORTS, contact_rows_context, keyset_page, property_rows, wants_rows_fragment
@@ -105,6 +105,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             "property_inputs": _property_filter_inputs(definitions, request.GET),
             "saved_filters": selectors.saved_filters(actor=actor),
             "may_assign": services.can_assign_manager(actor),
+            "batch_properties": list(definitions.values()),
             "filtered": any(k not in ("sort", "cursor") and v for k, v in request.GET.items()),
         }
     )
@@ -112,43 +113,46 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 
 def _batch_value(request: HttpRequest, action: str) -> Any:
-    actor = request.user
-    if action == services.BatchAction.ASSIGN_MANAGER:
-        if not services.can_assign_manager(actor):
-            raise PermissionDenied(_("You may not assign managers."))
-        value = (
-            selectors.assignable_managers(actor=actor)
-            .filter(pk=_uuid(request.POST.get("manager")))
-            .first()
-        )
-        if value is None:
-            raise ValidationError(_("Choose a manager."))
-        return value
-    if action == services.BatchAction.SET_STATUS:
-        value = selectors.statuses().filter(pk=_uuid(request.POST.get("status"))).first()
-        if value is None:
-            raise ValidationError(_("Choose a status."))
-        return value
-    if action in (services.BatchAction.ADD_TAG, services.BatchAction.REMOVE_TAG):
-        value = selectors.tags().filter(pk=_uuid(request.POST.get("tag"))).first()
-        if value is None:
-            raise ValidationError(_("Choose a category."))
-        return value
-    if action == services.BatchAction.TRASH:
+    """The raw value of a batch action as the form posts it (services resolve it)."""
+    if action in (services.BatchAction.SET_PROPERTY, services.BatchAction.CLEAR_PROPERTY):
+        return {
+            "code": request.POST.get("property", ""),
+            "value": request.POST.get("property_value", ""),
+        }
+    field, missing = {
+        services.BatchAction.ASSIGN_MANAGER: ("manager", _("Choose a manager.")),
+        services.BatchAction.SET_STATUS: ("status", _("Choose a status.")),
+        services.BatchAction.ADD_TAG: ("tag", _("Choose a category.")),
+        services.BatchAction.REMOVE_TAG: ("tag", _("Choose a category.")),
+    }.get(action, (None, ""))
+    if field is None:
         return None
-    raise ValidationError(_("Choose an action."))
+    if field not in request.POST:  # "" is a choice: no manager, no status
+        raise ValidationError(missing)
+    return _uuid(request.POST[field])
 
 
 @login_required
 @require_POST
 def client_batch(request: HttpRequest) -> HttpResponse:
-    """One action on the selected clients; ids outside the user's scope are ignored."""
+    """One action on the selected clients (at once), or on every client matching the list's
+    filter (a background job, undoable). Ids outside the user's scope are ignored."""
     _require_writer(request)
-    back = f"{reverse('parties:client_list')}?{request.POST.get('query', '')}".rstrip("?")
+    query = request.POST.get("query", "")
+    back = f"{reverse('parties:client_list')}?{query}".rstrip("?")
     ids = [i for i in (_uuid(v) for v in request.POST.getlist("ids")) if i is not None]
     action = request.POST.get("action", "")
     try:
         value = _batch_value(request, action)
+        if request.POST.get("scope") == "all":
+            definitions = selectors.property_definitions(PropertyTarget.CLIENT)
+            job = batch.clients_batch_start(
+                actor=request.user,
+                action=action,
+                value=value,
+                filters=forms.client_filters(_query_dict(query), definitions),
+            )
+            return redirect("core:job_detail", pk=job.pk)
         if not ids:
             raise ValidationError(_("Select clients first."))
         changed = services.clients_batch(
