@@ -1,4 +1,5 @@
-"""Browser tests: Playwright (Python) driving Debian's Chromium against a live server."""
+"""Browser-test fixtures (loaded for the whole suite by the root conftest.py): Playwright
+(Python) driving Debian's Chromium against a live server. Use `page` and `login`."""
 
 import os
 import shutil
