@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("rapport.core.api_urls")),
     path("", include("rapport.parties.api.duplicate_urls")),
+    path("", include("rapport.interactions.api_urls")),
+    path("", include("rapport.planner.api_urls")),
     path("imports/", include("rapport.exchange.imports.api_urls")),
     path("exports/", include("rapport.exchange.exports.api_urls")),
 ]

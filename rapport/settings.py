@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "rapport.core",
     "rapport.parties",
+    "rapport.interactions",
+    "rapport.planner",
     "rapport.exchange",
     "rapport.web",
 ]

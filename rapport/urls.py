@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("rapport.core.urls")),
     path("", include("rapport.parties.urls")),
     path("duplicates/", include("rapport.parties.duplicate_urls")),
+    path("interactions/", include("rapport.interactions.urls")),
+    path("planner/", include("rapport.planner.urls")),
     path("imports/", include("rapport.exchange.imports.urls")),
     path("exports/", include("rapport.exchange.exports.urls")),
     path("api/v1/", include("rapport.api_urls")),
