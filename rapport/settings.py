@@ -219,13 +219,15 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 else:
     # Embedded default: a broker made of files under var/, no server to install.
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        # Broadcasts (remote control, pidbox) too, else kombu writes ./control/.
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 # Tests run jobs in-process when their transaction commits (no worker needed).
@@ -288,3 +290,26 @@ CELERY_BEAT_SCHEDULE = {
     # A job whose worker died (killed, machine restarted) is picked up again.
     "resume-stale-jobs": {"task": "core.resume_stale_jobs", "schedule": 60},
 }
+
+# --- e-mail and notifications (reminders, task and event notices) ----------------------
+# SMTP server the notification e-mails go through; without EMAIL_HOST they are printed to
+# the console (the embedded setup has no mail server).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rapport <rapport@localhost>")
+# Links in e-mails point here.
+RAPPORT_SITE_URL = os.environ.get("RAPPORT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How often the notification bell asks for the unread count (seconds).
+RAPPORT_NOTIFICATION_POLL_SECONDS = int(os.environ.get("RAPPORT_NOTIFICATION_POLL_SECONDS", "20"))
+CELERY_BEAT_SCHEDULE["fire-due-reminders"] = {"task": "core.fire_due_reminders", "schedule": 60}

@@ -8,4 +8,5 @@ class PartiesConfig(AppConfig):
     verbose_name = _("Client base")
 
     def ready(self) -> None:
-        from . import access  # noqa: F401  (registers visibility rules)
+        # Visibility rules; the batch change job; the duplicate scan job.
+        from . import access, batch, tasks  # noqa: F401

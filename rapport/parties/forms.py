@@ -16,6 +16,7 @@ from rapport.core import selectors as core_selectors
 from rapport.core.models import PropertyDefinition, PropertyTarget, PropertyType, User
 
 from . import selectors, services
+from .extensions import client_filter_params
 from .models import AddressType, ChannelKind, Client, ClientKind, RelationshipStatus
 from .selectors import ClientFilters
 
@@ -456,6 +457,7 @@ def client_filters(params: QueryDict, definitions: dict[str, PropertyDefinition]
         department=uuid_or_none("department"),
         is_confidential=_yes_no(one("confidential")),
         properties=props,
+        extra=client_filter_params(params),
     )
 
 

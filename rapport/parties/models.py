@@ -370,3 +370,89 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- duplicates and merge ----------------------------------------------------------------
+
+
+class DuplicateTarget(models.TextChoices):
+    CLIENT = "client", _("Clients")
+    CONTACT = "contact", _("Contact persons")
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MERGED = "merged", _("Merged")
+    DISMISSED = "dismissed", _("Not a duplicate")
+
+
+class DuplicatePair(models.Model):
+    """Two clients (or two contact persons) that the duplicate scan found alike.
+
+    ``first_id < second_id``, so a pair is stored once; a pair marked "not a duplicate"
+    keeps its row (status ``dismissed``) and later scans leave it so.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    target = models.CharField(_("applies to"), max_length=8, choices=DuplicateTarget.choices)
+    first_id = models.UUIDField()
+    second_id = models.UUIDField()
+    score = models.FloatField(_("score"), default=0)
+    # Reason codes (see parties.duplicates.REASONS) and the name similarity (0..100).
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    name_score = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=DuplicateStatus.choices,
+        default=DuplicateStatus.OPEN,
+    )
+    found_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "first_id", "second_id"], name="duplicate_pair_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["target", "status", "-score", "id"], name="duplicate_queue_idx"),
+            models.Index(fields=["second_id"], name="duplicate_second_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id} ({self.score:.2f})"
+
+
+class Merge(models.Model):
+    """One merge of records into a survivor, with what undo needs to put them back."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    target = models.CharField(_("applies to"), max_length=8, choices=DuplicateTarget.choices)
+    survivor_id = models.UUIDField(db_index=True)
+    merged_ids = models.JSONField(default=list)
+    # {"fields": {attname: old JSON value}, "tags": [...], "moves": [...], "aliases": [...]}
+    snapshot = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.merged_ids} → {self.survivor_id}"

@@ -12,7 +12,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Concat
-from rapidfuzz import fuzz
 
 from rapport.core import access
 from rapport.core.models import Attachment, PropertyDefinition, PropertyTarget, PropertyType, User
@@ -131,6 +130,8 @@ class ClientFilters:
     department: Any = None
     is_confidential: bool | None = None
     properties: dict[str, Any] = field(default_factory=dict)
+    # Filters registered by other apps (rapport.parties.extensions): parameter -> value.
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 def client_list(
@@ -163,6 +164,10 @@ def client_list(
         qs = qs.filter(is_confidential=filters.is_confidential)
     if filters.properties:
         qs = qs.filter(_property_q(property_definitions(PropertyTarget.CLIENT), filters.properties))
+    if filters.extra:
+        from .extensions import apply_client_filters
+
+        qs = apply_client_filters(qs, filters.extra, actor=actor)
     qs = _with_name_order(qs, searching=bool(filters.search))
     return qs.select_related("status", "manager")
 
@@ -437,6 +442,47 @@ def name_key(name: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _name_prefixes(key: str) -> set[str]:
+    """Index range prefixes for a name key: its first letters and their usual
+    transliteration variants (kh/h, ts/c, ch/c, sh/s, zh/z, y/j/i, w/v)."""
+    first = key.split(" ")[0]
+    prefix = first[: max(3, min(len(first), 5))]
+    variants = {prefix}
+    for a, b in (("kh", "h"), ("ts", "c"), ("ch", "c"), ("sh", "s"), ("zh", "z"),
+                 ("y", "j"), ("y", "i"), ("j", "i"), ("w", "v")):
+        for src, dst in ((a, b), (b, a)):
+            if prefix.startswith(src):
+                variants.add((dst + prefix[len(src):])[: len(prefix)])
+    return {v for v in variants if len(v) >= 3}
+
+
+def _similar_names(visible: QuerySet[Client], name: str) -> list[tuple[Client, int]]:
+    """Clients whose name key starts like ``name``'s (an index range scan on name_key per
+    prefix variant), scored with the duplicate scan's name similarity."""
+    from .duplicates import NAME_MIN, name_similarity, phonetic_key
+
+    key = normalize.name_key(name)
+    if len(key) < 3:
+        return []
+    folded = phonetic_key(key)
+    scores: dict[Any, int] = {}
+    for prefix in sorted(_name_prefixes(key)):
+        # "{" sorts after every character of a name key: [prefix, prefix{) is "starts with"
+        # as a plain range, which both SQLite and PostgreSQL answer from the name_key index.
+        # Only keys are read here; whole rows only for the few that match.
+        rows = (
+            visible.filter(name_key__gte=prefix, name_key__lt=prefix + "{")
+            .order_by()
+            .values_list("pk", "name_key")[:200]
+        )
+        for pk, other in rows:
+            score = name_similarity(folded, phonetic_key(other))
+            if score >= min(NAME_MIN, 85):
+                scores[pk] = max(score, scores.get(pk, 0))
+    best = sorted(scores, key=lambda pk: -scores[pk])[:20]
+    return [(client, scores[client.pk]) for client in visible.filter(pk__in=best)]
+
+
 @dataclass
 class DuplicateCandidate:
     client: Client
@@ -489,16 +535,8 @@ def likely_duplicates(
             ).values("client_id")
             for client in visible.filter(pk__in=ids)[:limit]:
                 add(client, reason, 95)
-    key = name_key(name)
-    if len(key) >= 3:
-        first_word = key.split(" ")[0]
-        prefix = first_word[: max(3, min(len(first_word), 6))]
-        # Unordered: any 200 candidates will do, and no ORDER BY lets PostgreSQL answer
-        # from the trigram index instead of walking the name index.
-        for client in visible.filter(search_name__contains=prefix).order_by()[:200]:
-            score = int(fuzz.token_sort_ratio(key, name_key(client.name)))
-            if score >= 85:
-                add(client, gettext("similar name"), score)
+    for client, score in _similar_names(visible, name):
+        add(client, gettext("similar name"), score)
     return sorted(found.values(), key=lambda c: -c.score)[:limit]
 
 
@@ -680,3 +718,46 @@ def client_page_details(clients: list[Client], *, actor: User) -> list[Client]:
             page_tag_ids=tag_ids.get(client.pk, []),
         )
     return clients
+
+
+# --- merged ids -----------------------------------------------------------------------
+
+
+def _alias_target(model: type[Any], pk: Any) -> Any:
+    """The live record a merged record's id now stands for (following merges of merges)."""
+    import uuid
+
+    from rapport.core.models import RecordAlias
+
+    content_type = ContentType.objects.get_for_model(model)
+    current, seen = str(pk), set()
+    while current not in seen and len(seen) < 10:
+        seen.add(current)
+        new_id = (
+            RecordAlias.objects.filter(content_type=content_type, old_id=current)
+            .values_list("new_id", flat=True)
+            .first()
+        )
+        if new_id is None:
+            break
+        current = new_id
+    if current == str(pk):
+        return None
+    try:
+        return uuid.UUID(current)
+    except ValueError:
+        return None
+
+
+def client_alias_target(pk: Any) -> Any:
+    """``UUID`` of the client that client ``pk`` was merged into, or None.
+
+    Card views and API retrieve call it when the id is not found (or is in the trash)
+    and answer a redirect to the survivor; visibility is checked on the survivor.
+    """
+    return _alias_target(Client, pk)
+
+
+def contact_alias_target(pk: Any) -> Any:
+    """``UUID`` of the contact person that contact ``pk`` was merged into, or None."""
+    return _alias_target(ContactPerson, pk)

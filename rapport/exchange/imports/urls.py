@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "imports"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.start, name="start"),
+    path("mapping/", views.mapping, name="mapping"),
+    path("preview/", views.preview, name="preview"),
+    path("<uuid:pk>/", views.report, name="report"),
+]

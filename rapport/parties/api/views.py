@@ -52,6 +52,16 @@ def _replace_properties(existing: dict[str, Any], given: dict[str, Any]) -> dict
     return {**dict.fromkeys(existing or {}), **given}
 
 
+def _merged_redirect(request, url_name: str, target: Any, get_visible: Any) -> Response:
+    """308 to the record a merged one went into (ids handed out stay resolvable); the same
+    404 as before when there is none or the caller may not see it."""
+    if target is None:
+        raise Http404
+    get_visible(target)  # 404 outside the caller's scope
+    url = request.build_absolute_uri(reverse(url_name, kwargs={"pk": target}))
+    return Response(status=status.HTTP_308_PERMANENT_REDIRECT, headers={"Location": url})
+
+
 # --- clients --------------------------------------------------------------------------
 
 
@@ -102,7 +112,13 @@ class ClientViewSet(mixins.ListModelMixin, _ScopedViewSet):
         return Response(self.get_serializer(client).data, status=status_code, headers=headers)
 
     def retrieve(self, request, pk=None):
-        return Response(self.get_serializer(self._client(pk)).data)
+        try:
+            client = self._client(pk)
+        except Http404:
+            return _merged_redirect(
+                request, "api:client-detail", selectors.client_alias_target(pk), self._client
+            )
+        return Response(self.get_serializer(client).data)
 
     def create(self, request):
         form = self.get_serializer(data=request.data)
@@ -221,7 +237,13 @@ class ContactViewSet(mixins.ListModelMixin, _ScopedViewSet):
         return Response(self.get_serializer(contact).data, status=status_code)
 
     def retrieve(self, request, pk=None):
-        return Response(self.get_serializer(self._contact(pk)).data)
+        try:
+            contact = self._contact(pk)
+        except Http404:
+            return _merged_redirect(
+                request, "api:contact-detail", selectors.contact_alias_target(pk), self._contact
+            )
+        return Response(self.get_serializer(contact).data)
 
     def create(self, request):
         form = self.get_serializer(data=request.data)

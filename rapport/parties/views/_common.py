@@ -10,12 +10,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import PropertyDefinition
 from rapport.core.properties import format_property_value
 
 PAGE_SIZE = 50
+
+
+def follow_merges(url_name: str, alias_target: Any, is_visible: Any):
+    """A card of a merged record answers a redirect to the record it was merged into, so
+    old links and bookmarks keep working (only if the user may see the survivor)."""
+
+    def decorate(view):
+        def wrapper(request, pk, *args, **kwargs):
+            try:
+                return view(request, pk, *args, **kwargs)
+            except Http404:
+                target = alias_target(pk)
+                if target is None or not is_visible(request.user, target):
+                    raise
+                query = request.META.get("QUERY_STRING", "")
+                url = reverse(url_name, kwargs={"pk": target})
+                return HttpResponseRedirect(f"{url}?{query}" if query else url)
+
+        wrapper.__name__ = view.__name__
+        wrapper.__doc__ = view.__doc__
+        return wrapper
+
+    return decorate
+
 
 # sort key -> ((field, descending), ...); the last field is unique, so the order is total.
 SORTS: dict[str, tuple[tuple[str, bool], ...]] = {

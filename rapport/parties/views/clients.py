@@ -25,7 +25,14 @@ from rapport.core.models import PropertyTarget, PropertyType
 from .. import batch, forms, selectors, services, timeline
 from ..access import can_see_details
 from ..models import ChannelKind, Client, ClientKind
-from ._common import SORTS, contact_rows_context, keyset_page, property_rows, wants_rows_fragment
+from ._common import (
+    SORTS,
+    contact_rows_context,
+    follow_merges,
+    keyset_page,
+    property_rows,
+    wants_rows_fragment,
+)
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -228,6 +235,11 @@ TABS = ("details", "contacts", "relations", "files", "history", "activity")
 
 @login_required
 @require_GET
+@follow_merges(
+    "parties:client_detail",
+    selectors.client_alias_target,
+    lambda user, pk: selectors.client_list(actor=user).filter(pk=pk).exists(),
+)
 def client_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     actor = request.user
     client = selectors.client_get(actor=actor, pk=pk)

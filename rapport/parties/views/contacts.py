@@ -20,7 +20,13 @@ from rapport.core.models import PropertyTarget
 
 from .. import forms, selectors, services
 from ..models import ChannelKind, ContactPerson
-from ._common import contact_rows_context, keyset_page, property_rows, wants_rows_fragment
+from ._common import (
+    contact_rows_context,
+    follow_merges,
+    keyset_page,
+    property_rows,
+    wants_rows_fragment,
+)
 from .clients import _points_by_channel, _require_writer, _uuid
 
 
@@ -57,6 +63,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@follow_merges(
+    "parties:contact_detail",
+    selectors.contact_alias_target,
+    lambda user, pk: selectors.contact_list(actor=user).filter(pk=pk).exists(),
+)
 def contact_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     actor = request.user
     contact = selectors.contact_get(actor=actor, pk=pk)
