@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "exports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("contacts/<uuid:pk>.vcf", views.contact_vcard, name="contact_vcard"),
+    path("<str:target>/", views.export_list, name="list"),
+]

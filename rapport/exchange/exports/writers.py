@@ -107,9 +107,7 @@ class XlsxWriter:
 
     def header(self, columns: Sequence[tuple[str, str]]) -> None:
         for index, (key, label) in enumerate(columns, start=1):
-            self._sheet.column_dimensions[get_column_letter(index)].width = column_width(
-                key, label
-            )
+            self._sheet.column_dimensions[get_column_letter(index)].width = column_width(key, label)
         self._sheet.freeze_panes = "A2"
         self._sheet.append([self._cell(label, bold=True) for _key, label in columns])
 

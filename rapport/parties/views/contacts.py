@@ -54,6 +54,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "next_url": next_url,
         "q": search,
+        "query": query,
         "can_write": actor.can_write,
     }
     if wants_rows_fragment(request, "contact"):
