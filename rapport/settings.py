@@ -261,13 +261,18 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+from csp.constants import NONCE  # noqa: E402
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # A nonce only for the one empty <style> FullCalendar fills through the CSSOM;
+        # style="" attributes stay blocked.
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
+        # FullCalendar's arrow icons are an embedded (data:) font.
+        "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
@@ -289,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-api-tokens": {"task": "core.purge_expired_api_tokens", "schedule": 6 * 3600},
     # A job whose worker died (killed, machine restarted) is picked up again.
     "resume-stale-jobs": {"task": "core.resume_stale_jobs", "schedule": 60},
+    "planner-overdue-tasks": {"task": "planner.notify_overdue_tasks", "schedule": 15 * 60},
+    "planner-events-soon": {"task": "planner.notify_events_soon", "schedule": 60},
 }
 
 # --- e-mail and notifications (reminders, task and event notices) ----------------------

@@ -23,6 +23,8 @@ FILES = {
     "tom-select/dist/css/tom-select.bootstrap5.min.css": "tom-select/tom-select.bootstrap5.min.css",
     "tom-select/dist/js/tom-select.complete.min.js": "tom-select/tom-select.complete.min.js",
     "chart.js/dist/chart.umd.min.js": "chartjs/chart.umd.min.js",
+    "fullcalendar/index.global.min.js": "fullcalendar/index.global.min.js",
+    "@fullcalendar/core/locales-all.global.min.js": "fullcalendar/locales-all.global.min.js",
 }
 
 

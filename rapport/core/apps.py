@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # signals: login audit; jobs: registers the "undo" job kind.
-        from . import access, jobs, signals  # noqa: F401
+        # notifications, reminders: their access rules and Celery tasks.
+        from . import access, jobs, notifications, reminders, signals  # noqa: F401
         from .models import Job
 
         # A job is its author's: it may hold a file with the data the author could see.

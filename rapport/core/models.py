@@ -471,3 +471,130 @@ class ExternalId(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}:{self.value}"
+
+
+# --- notifications and reminders ------------------------------------------------------
+
+
+class NotificationChannel(models.TextChoices):
+    BROWSER = "browser", _("In the browser")
+    EMAIL = "email", _("By e-mail")
+
+
+class Notification(models.Model):
+    """A message to one user (new task, event soon, reminder...): shown under the bell and,
+    if the user's preferences say so, e-mailed. ``dedupe_key`` makes sending idempotent."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=32)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64, blank=True)
+    record = GenericForeignKey("content_type", "object_id")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    in_browser = models.BooleanField(default=True)
+    email_wanted = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_dedupe_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True, in_browser=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """One user's choice for one kind of notification on one channel (defaults apply
+    where no row exists)."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=32)
+    channel = models.CharField(max_length=16, choices=NotificationChannel.choices)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="notification_preference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.channel}: {self.enabled}"
+
+
+class ReminderState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SNOOZED = "snoozed", _("Snoozed")
+    DISMISSED = "dismissed", _("Dismissed")
+    DONE = "done", _("Done")
+
+
+class Reminder(models.Model):
+    """A user's reminder about any record: at a time, or "N minutes before" the record's
+    due time; optionally repeated until ``valid_until``. ``next_at`` is the next firing."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    record = GenericForeignKey("content_type", "object_id")
+    remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
+    offset_minutes = models.PositiveIntegerField(_("minutes before"), null=True, blank=True)
+    repeat_minutes = models.PositiveIntegerField(_("repeat every (minutes)"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ReminderState.choices, default=ReminderState.ACTIVE
+    )
+    next_at = models.DateTimeField(_("next reminder"), null=True, blank=True)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+    fired_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["next_at", "id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        indexes = [
+            models.Index(
+                fields=["next_at"],
+                condition=models.Q(state__in=["active", "snoozed"]),
+                name="reminder_due_idx",
+            ),
+            models.Index(fields=["content_type", "object_id", "user"], name="reminder_record_idx"),
+            models.Index(fields=["user", "-created_at"], name="reminder_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.note[:60] or str(_("Reminder"))

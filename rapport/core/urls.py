@@ -45,3 +45,39 @@ urlpatterns = [
         name="attachment_download",
     ),
 ]
+
+# Notifications (the bell) and reminders on any record.
+from . import notification_views  # noqa: E402
+
+urlpatterns += [
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/count/", notification_views.notification_count, name="notification_count"
+    ),
+    path("notifications/menu/", notification_views.notification_menu, name="notification_menu"),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notification_read_all",
+    ),
+    path(
+        "notifications/settings/",
+        notification_views.notification_settings,
+        name="notification_settings",
+    ),
+    path(
+        "notifications/<uuid:pk>/open/",
+        notification_views.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "reminders/<int:content_type_id>/<str:object_id>/",
+        notification_views.reminder_widget,
+        name="reminder_widget",
+    ),
+    path(
+        "reminders/<uuid:pk>/<str:action>/",
+        notification_views.reminder_action,
+        name="reminder_action",
+    ),
+]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -150,6 +151,9 @@ class Client(BusinessRecord):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("parties:client_detail", kwargs={"pk": self.pk})
+
 
 class ClientShare(models.Model):
     """A client explicitly shared with a user who is not its manager."""
@@ -194,6 +198,9 @@ class ContactPerson(BusinessRecord):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("parties:contact_detail", kwargs={"pk": self.pk})
 
     @property
     def full_name(self) -> str:

@@ -449,38 +449,68 @@ def _name_prefixes(key: str) -> set[str]:
     prefix = first[: max(3, min(len(first), 5))]
     variants = {prefix}
     for a, b in (("kh", "h"), ("ts", "c"), ("ch", "c"), ("sh", "s"), ("zh", "z"),
-                 ("y", "j"), ("y", "i"), ("j", "i"), ("w", "v")):
+                 ("y", "j"), ("y", "i"), ("j", "i"), ("w", "v")):  # fmt: skip
         for src, dst in ((a, b), (b, a)):
             if prefix.startswith(src):
-                variants.add((dst + prefix[len(src):])[: len(prefix)])
+                variants.add((dst + prefix[len(src) :])[: len(prefix)])
     return {v for v in variants if len(v) >= 3}
 
 
-def _similar_names(visible: QuerySet[Client], name: str) -> list[tuple[Client, int]]:
-    """Clients whose name key starts like ``name``'s (an index range scan on name_key per
-    prefix variant), scored with the duplicate scan's name similarity."""
-    from .duplicates import NAME_MIN, name_similarity, phonetic_key
+def _candidates_sql(
+    tax_id: str, phone_keys: list[str], email_keys: list[str], key: str
+) -> tuple[str, list[Any]]:
+    """One statement answering every indexed look-up of the duplicate check: live clients
+    (id, name key, tax id, which look-up found them) with this tax id (tax_id index),
+    phone or e-mail (ContactPoint (channel, normalized) index), this name key or a name key
+    starting like it (name_key index, at most 200 per prefix: "{" sorts after every
+    character of a key, so [prefix, prefix{) is "starts with" as a plain range).
 
-    key = normalize.name_key(name)
-    if len(key) < 3:
-        return []
-    folded = phonetic_key(key)
-    scores: dict[Any, int] = {}
-    for prefix in sorted(_name_prefixes(key)):
-        # "{" sorts after every character of a name key: [prefix, prefix{) is "starts with"
-        # as a plain range, which both SQLite and PostgreSQL answer from the name_key index.
-        # Only keys are read here; whole rows only for the few that match.
-        rows = (
-            visible.filter(name_key__gte=prefix, name_key__lt=prefix + "{")
-            .order_by()
-            .values_list("pk", "name_key")[:200]
-        )
-        for pk, other in rows:
-            score = name_similarity(folded, phonetic_key(other))
-            if score >= min(NAME_MIN, 85):
-                scores[pk] = max(score, scores.get(pk, 0))
-    best = sorted(scores, key=lambda pk: -scores[pk])[:20]
-    return [(client, scores[client.pk]) for client in visible.filter(pk__in=best)]
+    Only table names (from the models) and ``%s`` placeholders go into the text; every
+    value is a parameter. Visibility is applied afterwards, to the few that qualify."""
+    qn = connection.ops.quote_name
+    client, point = qn(Client._meta.db_table), qn(ContactPoint._meta.db_table)
+    parts: list[str] = []
+    params: list[Any] = []
+    if tax_id:
+        parts.append(f"SELECT id, 't' AS tag FROM {client} WHERE tax_id = %s")  # noqa: S608
+        params.append(tax_id)
+    for channel, keys in ((ChannelKind.PHONE, phone_keys), (ChannelKind.EMAIL, email_keys)):
+        if keys:
+            marks = ", ".join(["%s"] * len(keys))
+            parts.append(
+                f"SELECT client_id AS id, '{channel.value[0]}' AS tag FROM {point} "  # noqa: S608
+                f"WHERE channel = %s AND normalized IN ({marks})"
+            )
+            params += [str(channel), *keys]
+    if key:
+        parts.append(f"SELECT id, 'n' AS tag FROM {client} WHERE name_key = %s")  # noqa: S608
+        params.append(key)
+        for prefix in sorted(_name_prefixes(key)):
+            parts.append(
+                f"SELECT id, 'n' AS tag FROM (SELECT id FROM {client} WHERE name_key >= %s "  # noqa: S608
+                "AND name_key < %s LIMIT 200) AS n"
+            )
+            params += [prefix, prefix + "{"]
+    if not parts:
+        return "", []
+    sql = (
+        f"SELECT c.id, c.name_key, c.tax_id, u.tag FROM {client} c "  # noqa: S608
+        f"JOIN ({' UNION ALL '.join(parts)}) u ON u.id = c.id WHERE c.deleted_at IS NULL"
+    )
+    return sql, params
+
+
+def _uuid_hex(value: Any) -> str:
+    import uuid
+
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, str) and len(value) == 32:  # SQLite keeps UUIDs as hex
+        return value
+    try:
+        return uuid.UUID(str(value)).hex
+    except ValueError:
+        return ""
 
 
 @dataclass
@@ -500,24 +530,18 @@ def likely_duplicates(
     exclude: Any = None,
     limit: int = 5,
 ) -> list[DuplicateCandidate]:
-    """Visible clients that look like the one being entered, answered from indexes."""
+    """Visible clients that look like the one being entered, answered from indexes.
+
+    Two statements: the indexed look-ups at once (``_candidates_sql``: keys only), scored
+    here with the duplicate scan's rules; then the best of them that ``actor`` sees, as
+    whole rows. No statement at all when nothing usable was typed.
+    """
     from django.utils.translation import gettext
 
-    found: dict[Any, DuplicateCandidate] = {}
-    visible = access.visible_to(actor, Client).select_related("manager", "status")
-    if exclude:
-        visible = visible.exclude(pk=exclude)
-
-    def add(client: Client, reason: str, score: int) -> None:
-        cand = found.setdefault(client.pk, DuplicateCandidate(client, [], 0))
-        if reason not in cand.reasons:
-            cand.reasons.append(reason)
-        cand.score = max(cand.score, score)
+    from .duplicates import NAME_MIN, name_similarity, phonetic_key
 
     compact = normalize.normalize_tax_id(tax_id)
-    if len(compact) >= 8:
-        for client in visible.filter(tax_id=compact)[:limit]:
-            add(client, gettext("same tax id"), 100)
+    compact = compact if len(compact) >= 8 else ""
     phone_keys = [k for k in (normalize.phone_search_key(p) for p in phones if p) if k]
     email_keys = []
     for email in emails:
@@ -525,19 +549,50 @@ def likely_duplicates(
             email_keys.append(normalize.normalize_email(email))
         except Exception:  # noqa: S112  (an unfinished address is not a match)
             continue
-    for channel, keys, reason in (
-        (ChannelKind.PHONE, phone_keys, gettext("same phone")),
-        (ChannelKind.EMAIL, email_keys, gettext("same e-mail")),
-    ):
-        if keys:
-            ids = ContactPoint.objects.filter(
-                channel=channel, normalized__in=keys, client__isnull=False
-            ).values("client_id")
-            for client in visible.filter(pk__in=ids)[:limit]:
-                add(client, reason, 95)
-    for client, score in _similar_names(visible, name):
-        add(client, gettext("similar name"), score)
-    return sorted(found.values(), key=lambda c: -c.score)[:limit]
+    key = normalize.name_key(name)
+    key = key if len(key) >= 3 else ""
+    sql, params = _candidates_sql(compact, phone_keys, email_keys, key)
+    if not sql:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    folded = phonetic_key(key) if key else ""
+    texts = {
+        "t": gettext("same tax id"),
+        "p": gettext("same phone"),
+        "e": gettext("same e-mail"),
+        "n": gettext("similar name"),
+    }
+    found: dict[str, tuple[int, list[str]]] = {}
+    for pk, other_key, other_tax, tag in rows:
+        score, why = found.get(pk, (0, []))
+        if tag == "n":
+            if folded and other_key and texts["n"] not in why:
+                similar = name_similarity(folded, phonetic_key(other_key))
+                if similar >= min(NAME_MIN, 85):
+                    score = max(score, similar)
+                    why = [*why, texts["n"]]
+        elif texts[tag] not in why and (tag != "t" or other_tax == compact):
+            score = max(score, 100 if tag == "t" else 95)
+            why = [*why, texts[tag]]
+        if why:
+            found[pk] = (score, why)
+    excluded = _uuid_hex(exclude) if exclude else ""
+    ranked = sorted(found, key=lambda pk: -found[pk][0])
+    out: list[DuplicateCandidate] = []
+    # The warning shows the name and the manager: no other join, no ordering.
+    visible = access.visible_to(actor, Client).select_related("manager").order_by()
+    step = max(limit, 1)
+    for start in range(0, len(ranked), step):  # the best first; rarely more than one round
+        chunk = [(_uuid_hex(pk), pk) for pk in ranked[start : start + step]]
+        clients = {c.pk.hex: c for c in visible.filter(pk__in=[h for h, _pk in chunk])}
+        for hexed, pk in chunk:
+            if hexed in clients and hexed != excluded and len(out) < limit:
+                out.append(DuplicateCandidate(clients[hexed], found[pk][1], found[pk][0]))
+        if len(out) >= limit:
+            break
+    return out
 
 
 # --- dashboard ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from rapport.core import jobs
 from rapport.core.models import Job
 
-from . import duplicates
+from . import duplicate_scan
 from .models import DuplicatePair, DuplicateStatus, DuplicateTarget
 
 SCAN_KIND = "duplicate_scan"
@@ -25,21 +25,21 @@ def run_duplicate_scan(job: Job, progress: jobs.Progress) -> None:
     state = dict(job.state or {})
     if "stages" not in state:
         state = {
-            "stages": duplicates.stages(targets),
+            "stages": duplicate_scan.stages(targets),
             "next": 0,
-            "started": duplicates.now().isoformat(),
+            "started": duplicate_scan.now().isoformat(),
         }
         progress.set_total(len(state["stages"]))
         progress.advance(0, state=state)
     started = datetime.fromisoformat(state["started"])
     steps = state["stages"]
     for index in range(state["next"], len(steps)):
-        stored = duplicates.run_stage(steps[index], seen_at=started)
+        stored = duplicate_scan.run_stage(steps[index], seen_at=started)
         progress.count("found", stored)
         state = {**state, "next": index + 1}
         progress.advance(1, state=state)
         progress.flush(force=True)
-    progress.count("forgotten", duplicates.forget_stale(targets, started=started))
+    progress.count("forgotten", duplicate_scan.forget_stale(targets, started=started))
     job.result = {
         target: DuplicatePair.objects.filter(target=target, status=DuplicateStatus.OPEN).count()
         for target in targets

@@ -150,10 +150,12 @@ def client_timeline_page(
     """
     wanted = frozenset(kinds) if kinds else None
     after = decode_cursor(cursor) if cursor else None
-    batch = size + 1
+    # One more than a page, and one more again for the cursor's own entry (``before`` is
+    # inclusive so that entries at the cursor's very instant are not lost).
+    batch = size + 1 + (1 if after else 0)
     merged: list[TimelineEntry] = []
     horizon: tuple[dt.datetime, str] | None = None
-    unsure = False  # a full batch lost entries to the cursor: it may hold more
+    unsure = False  # a full batch lost entries to ties at the cursor: it may hold more
     for provider in [*BUILTIN, *PROVIDERS]:
         own = _PROVIDER_KINDS.get(provider)
         if wanted is not None and own is not None and not (own & wanted):
@@ -171,7 +173,7 @@ def client_timeline_page(
         if full and (horizon is None or got[-1].sort_key > horizon):
             horizon = got[-1].sort_key
         fresh = [e for e in got if after is None or e.sort_key < after]
-        unsure = unsure or (full and len(fresh) < len(got))
+        unsure = unsure or (full and len(fresh) <= size)
         merged += [e for e in fresh if wanted is None or e.kind in wanted]
     merged.sort(key=lambda e: e.sort_key, reverse=True)
     shown = [e for e in merged if horizon is None or e.sort_key >= horizon][:size]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("clients/<uuid:pk>/edit/", views.client_edit, name="client_edit"),
     path("clients/<uuid:pk>/trash/", views.client_trash, name="client_trash"),
     path("clients/<uuid:pk>/history/", views.client_history, name="client_history"),
+    path("clients/<uuid:pk>/timeline/", views.client_timeline, name="client_timeline"),
     path("clients/<uuid:pk>/share/", views.client_share, name="client_share"),
     path("clients/<uuid:pk>/unshare/<uuid:user_id>/", views.client_unshare, name="client_unshare"),
     path("clients/<uuid:pk>/relations/add/", views.relation_add, name="relation_add"),

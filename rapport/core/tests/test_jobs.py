@@ -172,7 +172,7 @@ def test_job_pages_show_progress_counts_and_problems(client, staff):
     assert 'data-status="done"' in page
     assert "odd item 3" in page
     assert 'data-count="seen">7<' in page
-    assert "hx-trigger" not in page  # finished: no polling
+    assert "?part=progress" not in page  # finished: no polling (the bell polls on every page)
 
 
 def test_progress_fragment_polls_while_running_and_reloads_the_page_when_done(client, staff):

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from rapport.core.models import Department, PropertyType, User
 from rapport.core.properties import clean_property_values
@@ -49,6 +50,7 @@ _CHANNELS = {
     "emails": normalize.normalize_email,
     "websites": normalize.normalize_website,
 }
+POINT_CACHE_SIZE = 100_000  # distinct values kept per channel (then it starts again)
 _YES = {"yes", "y", "1", "true", "да", "д", "tak", "t", "+", "x"}
 _NO = {"no", "n", "0", "false", "нет", "н", "nie", "-", ""}
 DATE_FORMATS = (
@@ -94,6 +96,8 @@ class Parsed:
     client_tax_id: str = ""
     position: str = ""
     problems: list[tuple[str, str]] = field(default_factory=list)
+    names: tuple[str, str] | None = None  # (search_name, name_key) of the row's name
+    built: Any = None  # writes.Built: the rows of a new record, built ahead
     headers: dict[str, str] = field(default_factory=dict)  # field key -> column header
 
     def problem(self, key: str, message: str) -> None:
@@ -133,6 +137,7 @@ class RowParser:
             self.sources = {s.name.strip().casefold(): s for s in Source.objects.all()}
         if "tags" in keys:
             self.tags = {t.name.strip().casefold(): t for t in Tag.objects.all()}
+        self._point_cache: dict[str, dict[str, Any]] = {}
         self.kinds: dict[str, str] = {}
         for language in ("en", "ru", "pl"):
             with translation.override(language):
@@ -140,7 +145,10 @@ class RowParser:
                     self.kinds[str(label).casefold()] = value
                     self.kinds[value] = value
 
-    def parse(self, row: SourceRow) -> Parsed:
+    def parse(self, row: SourceRow, *, properties: bool = True) -> Parsed:
+        """The row as it will be stored. ``properties=False`` leaves the property values
+        unchecked (``check_properties`` does it later): everything else needs no
+        database, so a helper thread can parse while the previous chunk is written."""
         parsed = Parsed(number=row.number, headers=self.key_headers)
         parsed.problems.extend(row.problems)
         values = row.values
@@ -161,9 +169,21 @@ class RowParser:
             except ValidationError as exc:
                 for message in exc.messages:
                     parsed.problem(key, message)
+        fields = parsed.fields
+        if self.target == "clients":
+            full = fields.get("name", "")
+        else:
+            parts = (fields.get(n, "") for n in ("last_name", "first_name", "middle_name"))
+            full = " ".join(p for p in parts if p)  # ContactPerson.full_name
+        if full:
+            parsed.names = (normalize.normalize_name(full), normalize.name_key(full))
+        if properties:
+            self.check_properties(parsed)
+        return parsed
+
+    def check_properties(self, parsed: Parsed) -> None:
         if parsed.properties:
             self._properties(parsed)
-        return parsed
 
     def _cell(self, parsed: Parsed, key: str, raw: str) -> None:
         if key in _CHANNELS:
@@ -175,7 +195,7 @@ class RowParser:
                     continue
                 if len(value) > 300:
                     raise ValidationError(_("At most 300 characters."))
-                normalized = normalizer(value)
+                normalized = self._normalized(key, normalizer, value)
                 if normalized not in seen:
                     seen.add(normalized)
                     items.append((value, normalized))
@@ -197,22 +217,22 @@ class RowParser:
                 raise ValidationError(_("Kind is “company” or “person”."))
             parsed.fields["kind"] = kind
         elif key == "status":
-            parsed.fields["status"] = self._lookup(self.statuses, raw, _("No status “%(v)s”."))
+            parsed.fields["status"] = self._lookup(self.statuses, raw, _lazy("No status “%(v)s”."))
         elif key == "manager":
-            user = self._lookup(self.users, raw, _("No user “%(v)s”."))
+            user = self._lookup(self.users, raw, _lazy("No user “%(v)s”."))
             if user.pk != self.actor.pk and not self.may_assign:
                 raise ValidationError(_("You may not assign clients to other managers."))
             parsed.fields["manager"] = user
         elif key == "department":
-            department = self._lookup(self.departments, raw, _("No department “%(v)s”."))
+            department = self._lookup(self.departments, raw, _lazy("No department “%(v)s”."))
             if not self.may_assign and department.pk != self.actor.department_id:
                 raise ValidationError(_("You may not move clients to another department."))
             parsed.fields["department"] = department
         elif key == "source":
-            parsed.fields["source"] = self._lookup(self.sources, raw, _("No source “%(v)s”."))
+            parsed.fields["source"] = self._lookup(self.sources, raw, _lazy("No source “%(v)s”."))
         elif key == "tags":
             parsed.tags = [
-                self._lookup(self.tags, name, _("No category “%(v)s”."))
+                self._lookup(self.tags, name, _lazy("No category “%(v)s”."))
                 for name in _LIST_SPLIT.split(raw)
                 if name
             ]
@@ -236,10 +256,27 @@ class RowParser:
         else:
             parsed.fields[key] = raw
 
-    def _lookup(self, table: dict[str, Any], raw: str, message: str) -> Any:
+    def _normalized(self, key: str, normalizer: Any, value: str) -> str:
+        """``normalizer(value)``, computed once per distinct value of the import (files
+        repeat the same numbers and addresses; phone parsing is the dearest check)."""
+        cache = self._point_cache.setdefault(key, {})
+        hit = cache.get(value)
+        if hit is None:
+            try:
+                hit = normalizer(value)
+            except ValidationError as exc:
+                hit = exc
+            if len(cache) >= POINT_CACHE_SIZE:
+                cache.clear()
+            cache[value] = hit
+        if isinstance(hit, ValidationError):
+            raise ValidationError(hit.messages)
+        return hit
+
+    def _lookup(self, table: dict[str, Any], raw: str, message: Any) -> Any:
         found = table.get(raw.strip().casefold())
-        if found is None:
-            raise ValidationError(message % {"v": raw})
+        if found is None:  # the message is translated only when it is needed
+            raise ValidationError(str(message) % {"v": raw})
         return found
 
     def _properties(self, parsed: Parsed) -> None:

@@ -221,3 +221,82 @@ def test_new_client_warning_uses_transliteration_variants(staff, name):
     else:
         assert [c.client.name for c in found] == ["Химпром"]
         assert found[0].reasons == ["similar name"]
+
+
+def test_different_initials_are_different_people():
+    assert sim("ИП Петров А. Н.", "ИП Петров А. Н.") == 100
+    assert sim("ИП Петров А. Н.", "ИП Петров С. И.") < duplicates.NAME_MIN
+    assert sim("ИП Петров А. Н.", "ИП Петров Н. А.") == 100  # same initials, other order
+    assert sim("Petrov Trading", "Petrov Tradnig") >= duplicates.NAME_MIN  # no initials
+
+
+def test_judge_weighs_all_the_evidence_of_both_records():
+    from rapport.parties.duplicates import Features, judge
+
+    def rec(name, tax="", phones=(), emails=(), private=False):
+        return Features(
+            phonetic_key(name_key(name)),
+            tax,
+            private,
+            private,
+            frozenset(phones),
+            frozenset(emails),
+        )
+
+    a = rec("Romashka", "7707083893", ["+74951234567"], ["info@romashka.ru"])
+    reasons, score, name_score = judge(a, rec("ООО Ромашка", phones=["+74951234567"]))
+    assert reasons == ["phone", "name"] and score == 0.95 and name_score == 100
+    assert judge(a, rec("Vasilek", emails=["sales@romashka.ru"]))[0] == []  # domain, other name
+    assert judge(a, rec("Romashka", emails=["sales@romashka.ru"]))[0] == ["domain", "name"]
+    # Different tax ids: two legal entities, whatever else they share.
+    assert judge(a, rec("Romashka", "7728168971", ["+74951234567"]))[1] < duplicates.MIN_SCORE
+    # Private persons: a name alone proves nothing; a shared phone does.
+    karen, karen2 = rec("Karen Smith", private=True), rec("Karen Smith", private=True)
+    assert judge(karen, karen2)[1] < duplicates.MIN_SCORE
+    karen3 = rec("Karen Smith", phones=["+15550100"], private=True)
+    assert judge(karen3, rec("Karen Smith", phones=["+15550100"]))[1] >= duplicates.MIN_SCORE
+
+
+def test_scan_writes_each_pair_once_with_all_its_reasons(staff):
+    phone = [{"value": "+7 495 123-45-67"}]
+    a = create(staff.manager1, "ООО «Ромашка»", phones=phone, emails=[{"value": "a@romashka.ru"}])
+    b = create(staff.manager1, "Romashka LLC", phones=phone, emails=[{"value": "b@romashka.ru"}])
+    run_scan(staff.admin)
+    pair = pair_of(a, b)
+    assert pair.reasons == ["phone", "domain", "name"]  # found by phone, domain and name
+    assert DuplicatePair.objects.count() == 1
+
+
+def test_scan_skips_keys_shared_by_too_many_and_namesake_persons(staff):
+    from rapport.parties.models import ClientKind
+
+    shared = [{"value": "+48 22 000 00 00"}]  # a switchboard
+    names = ["Alfa", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India",
+             "Juliett", "Kilo"]  # fmt: skip
+    assert len(names) > duplicates.KEY_CAP
+    for name in names:
+        create(staff.manager1, f"{name} Handel", phones=shared)
+    create(staff.manager1, "Karen Smith", kind=ClientKind.PERSON)
+    create(staff.manager2, "Karen Smith", kind=ClientKind.PERSON)
+    create(staff.manager1, "ИП Петров А. Н.")  # a sole trader: a person's name
+    create(staff.manager2, "ИП Петров А. Н.")
+    run_scan(staff.admin)
+    assert not DuplicatePair.objects.exists()
+
+
+def test_new_client_warning_takes_two_statements_and_none_for_nothing(staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    create(staff.manager1, "Химпром", tax_id="7707083893", phones=[{"value": "+7 495 1234567"}])
+    create(staff.manager2, "Химпром", tax_id="7707083893")  # not manager1's
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.likely_duplicates(
+            actor=staff.manager1, name="Khimprom", tax_id="7707083893", phones=["84951234567"]
+        )
+    assert len(queries) == 2
+    assert [(c.client.name, c.score) for c in found] == [("Химпром", 100)]
+    assert found[0].reasons == ["same tax id", "same phone", "similar name"]
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.likely_duplicates(actor=staff.manager1, name="Kh", phones=["12"]) == []
+    assert len(queries) == 0

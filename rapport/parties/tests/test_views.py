@@ -436,7 +436,8 @@ def test_create_edit_and_history(staff, web):
     assert "+7 916 000-00-01" in history
     card = web.get(reverse("parties:client_detail", args=[created.pk])).content.decode()
     assert card.count('data-testid="status-change"') == 2
-    assert 'data-testid="activity-empty"' in card
+    activity = web.get(reverse("parties:client_timeline", args=[created.pk])).content.decode()
+    assert activity.count('data-kind="status"') == 2
 
 
 def test_edit_with_errors_changes_nothing(staff, web):
@@ -549,9 +550,11 @@ def test_card_loads_the_files_panel_and_timeline_providers(staff, web):
     timeline.register(provider)
     try:
         card = web.get(reverse("parties:client_detail", args=[acme.pk])).content.decode()
+        activity = web.get(reverse("parties:client_timeline", args=[acme.pk])).content.decode()
     finally:
         timeline.PROVIDERS.remove(provider)
-    assert "Deal of Acme" in card and 'data-kind="deal"' in card
+    assert 'data-testid="client-timeline"' in card  # loaded when the card opens
+    assert "Deal of Acme" in activity and 'data-kind="deal"' in activity
     assert 'data-testid="pane-files"' in card
     from django.urls import NoReverseMatch
 

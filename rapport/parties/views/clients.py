@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,7 @@ from rapport.core import access
 from rapport.core import selectors as core_selectors
 from rapport.core.models import PropertyTarget, PropertyType
 
-from .. import batch, forms, selectors, services, timeline
+from .. import batch, card, forms, selectors, services, timeline
 from ..access import can_see_details
 from ..models import ChannelKind, Client, ClientKind
 from ._common import (
@@ -113,6 +114,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             "saved_filters": selectors.saved_filters(actor=actor),
             "may_assign": services.can_assign_manager(actor),
             "batch_properties": list(definitions.values()),
+            **card.context(),
             "filtered": any(k not in ("sort", "cursor") and v for k, v in request.GET.items()),
         }
     )
@@ -269,7 +271,7 @@ def client_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "relations": selectors.client_relations(actor=actor, client=client),
             "relation_types": selectors.relation_types() if can_edit else [],
             "status_timeline": selectors.status_timeline(client=client),
-            "activity": timeline.client_timeline(actor=actor, client=client),
+            **card.context(),
             "ct_id": ContentType.objects.get_for_model(Client).pk,
             "shares": selectors.client_shares(actor=actor, client=client),
             "share_users": core_selectors.user_directory(actor=actor) if can_edit else [],
@@ -473,3 +475,42 @@ def client_duplicates(request: HttpRequest) -> HttpResponse:
         exclude=_uuid(params.get("exclude")),
     )
     return render(request, "parties/_duplicates.html", {"candidates": candidates})
+
+
+TIMELINE_PAGE = 20
+
+
+@login_required
+@require_GET
+def client_timeline(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """One page of the card's activity stream (every app's entries, newest first);
+    ``?kind=`` filters (repeatable), ``?cursor=`` continues. The first page carries the
+    filter and the actions; later pages only entries."""
+    actor = request.user
+    client = selectors.client_get(actor=actor, pk=pk)
+    kinds = [k for k in request.GET.getlist("kind") if k in timeline.KINDS]
+    page = timeline.client_timeline_page(
+        actor=actor,
+        client=client,
+        kinds=kinds or None,
+        cursor=request.GET.get("cursor", ""),
+        size=TIMELINE_PAGE,
+    )
+    next_url = ""
+    if page.next_cursor:
+        query = urlencode([*(("kind", k) for k in kinds), ("cursor", page.next_cursor)])
+        next_url = f"{reverse('parties:client_timeline', args=[client.pk])}?{query}"
+    return render(
+        request,
+        "parties/_timeline_page.html",
+        {
+            "client": client,
+            "entries": page.entries,
+            "next_url": next_url,
+            "first": not request.GET.get("cursor"),
+            "kinds": list(timeline.KINDS.items()),
+            "chosen": kinds,
+            "can_write": actor.can_write,
+            **card.context(),
+        },
+    )

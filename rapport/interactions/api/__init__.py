@@ -1,0 +1,3 @@
+from .views import InteractionTypeViewSet, InteractionViewSet
+
+__all__ = ["InteractionTypeViewSet", "InteractionViewSet"]

@@ -1,0 +1,1 @@
+"""Pages of the planner: calendar, events, iCalendar feeds, to-do list, tasks, report."""
