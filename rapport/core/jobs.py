@@ -32,7 +32,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from .models import Job, JobChange, JobChangeAction, JobError, JobStatus, User
 
@@ -301,7 +301,7 @@ def is_undoable(job: Job) -> bool:
 UNDO_CHUNK = 2000
 
 
-@handler("undo", label=_lazy("Undo"))
+@handler("undo", label=gettext_lazy("Undo"))
 def run_undo(job: Job, progress: Progress) -> None:
     """Undo another job: records it created go to the trash, fields it changed get their
     old values back (newest change first), then the job is marked undone."""

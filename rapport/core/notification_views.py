@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import notifications, reminders, selectors
@@ -138,47 +138,52 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 # --- reminders ------------------------------------------------------------------------
 
 REPEAT_CHOICES = [
-    ("", _lazy("Do not repeat")),
-    ("15", _lazy("Every 15 minutes")),
-    ("60", _lazy("Every hour")),
-    ("1440", _lazy("Every day")),
-    ("10080", _lazy("Every week")),
+    ("", gettext_lazy("Do not repeat")),
+    ("15", gettext_lazy("Every 15 minutes")),
+    ("60", gettext_lazy("Every hour")),
+    ("1440", gettext_lazy("Every day")),
+    ("10080", gettext_lazy("Every week")),
 ]
 LATER_CHOICES = [
-    (10, _lazy("in 10 minutes")),
-    (60, _lazy("in an hour")),
-    (240, _lazy("in 4 hours")),
-    (1440, _lazy("tomorrow")),
+    (10, gettext_lazy("in 10 minutes")),
+    (60, gettext_lazy("in an hour")),
+    (240, gettext_lazy("in 4 hours")),
+    (1440, gettext_lazy("tomorrow")),
 ]
 
 
 class ReminderForm(forms.Form):
     mode = forms.ChoiceField(
-        choices=[("at", _lazy("At a time")), ("before", _lazy("Before the due time"))],
+        choices=[
+            ("at", gettext_lazy("At a time")),
+            ("before", gettext_lazy("Before the due time")),
+        ],
         initial="at",
         required=False,
     )
     remind_at = forms.DateTimeField(
-        label=_lazy("Remind at"),
+        label=gettext_lazy("Remind at"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    offset_minutes = forms.IntegerField(label=_lazy("Minutes before"), required=False, min_value=0)
+    offset_minutes = forms.IntegerField(
+        label=gettext_lazy("Minutes before"), required=False, min_value=0
+    )
     repeat_minutes = forms.TypedChoiceField(
-        label=_lazy("Repeat"),
+        label=gettext_lazy("Repeat"),
         choices=REPEAT_CHOICES,
         required=False,
         coerce=int,
         empty_value=None,
     )
     valid_until = forms.DateTimeField(
-        label=_lazy("Valid until"),
+        label=gettext_lazy("Valid until"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    note = forms.CharField(label=_lazy("Note"), required=False, max_length=2000)
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
 
 
 def _widget(

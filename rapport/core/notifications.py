@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from . import access
 from .models import Notification, NotificationChannel, NotificationPreference, User
@@ -61,13 +61,13 @@ def kind_label(kind: str) -> str:
     return str(entry.label) if entry else kind
 
 
-register_kind("task_new", _lazy("New task for me"))
-register_kind("task_returned", _lazy("My task was returned"))
-register_kind("task_done", _lazy("A task I gave is done"), email=False)
-register_kind("task_overdue", _lazy("Overdue task"))
-register_kind("event_invite", _lazy("Invitation to an event"))
-register_kind("event_soon", _lazy("Event soon"), email=False)
-register_kind("reminder", _lazy("Reminder"))
+register_kind("task_new", gettext_lazy("New task for me"))
+register_kind("task_returned", gettext_lazy("My task was returned"))
+register_kind("task_done", gettext_lazy("A task I gave is done"), email=False)
+register_kind("task_overdue", gettext_lazy("Overdue task"))
+register_kind("event_invite", gettext_lazy("Invitation to an event"))
+register_kind("event_soon", gettext_lazy("Event soon"), email=False)
+register_kind("reminder", gettext_lazy("Reminder"))
 
 access.register(
     Notification,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
@@ -60,11 +60,11 @@ PUBLIC_DOMAINS = frozenset(
     ]
 )
 REASONS = {
-    "tax_id": _lazy("same tax id"),
-    "phone": _lazy("same phone"),
-    "email": _lazy("same e-mail"),
-    "domain": _lazy("same e-mail domain and similar name"),
-    "name": _lazy("similar name"),
+    "tax_id": gettext_lazy("same tax id"),
+    "phone": gettext_lazy("same phone"),
+    "email": gettext_lazy("same e-mail"),
+    "domain": gettext_lazy("same e-mail domain and similar name"),
+    "name": gettext_lazy("similar name"),
 }
 NAME_MIN = 88  # name similarity (0..100) that counts as "similar name"
 DOMAIN_NAME_MIN = 75  # a shared company domain needs less

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from rapport.core import jobs
 from rapport.core.models import Job
@@ -15,7 +15,7 @@ from .models import DuplicatePair, DuplicateStatus, DuplicateTarget
 SCAN_KIND = "duplicate_scan"
 
 
-@jobs.handler(SCAN_KIND, label=_lazy("Duplicate scan"))
+@jobs.handler(SCAN_KIND, label=gettext_lazy("Duplicate scan"))
 def run_duplicate_scan(job: Job, progress: jobs.Progress) -> None:
     """Scan clients and contact persons for likely duplicates.
 

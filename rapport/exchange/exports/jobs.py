@@ -12,7 +12,7 @@ import tempfile
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from rapport.core import jobs
 from rapport.core.models import Job
@@ -20,11 +20,13 @@ from rapport.core.models import Job
 from .services import ExportSpec, export_audit, export_source_for, export_write
 
 
-@jobs.handler("export", label=_lazy("Export"), undoable=False)
+@jobs.handler("export", label=gettext_lazy("Export"), undoable=False)
 def run_export(job: Job, progress: jobs.Progress) -> None:
     actor = job.created_by
     if actor is None or not actor.is_active:
-        raise PermissionDenied(_lazy("The user who started this export is no longer active."))
+        raise PermissionDenied(
+            gettext_lazy("The user who started this export is no longer active.")
+        )
     spec = ExportSpec.from_params(job.params)
     if job.output_file:  # a file from an earlier, interrupted attempt
         job.output_file.delete(save=False)

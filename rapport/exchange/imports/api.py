@@ -118,6 +118,7 @@ class ImportListView(APIView):
         file = data.pop("file")
         job = services.import_start(actor=request.user, file=file, name=file.name, **data)
         location = reverse("api:import-detail", kwargs={"pk": job.pk})
+        job.refresh_from_db()  # a worker may have started (or, run eagerly, finished) it
         body = ImportSerializer(import_data(job)).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 

@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from rapport.core import jobs
 from rapport.core.models import Job
@@ -138,7 +138,7 @@ def _open(job: Job, options: ImportOptions) -> TableReader:
     )
 
 
-@jobs.handler("import", label=_lazy("Import"), undoable=True)
+@jobs.handler("import", label=gettext_lazy("Import"), undoable=True)
 def run_import(job: Job, progress: jobs.Progress) -> None:
     options = ImportOptions.from_params(job.params)
     actor = job.created_by

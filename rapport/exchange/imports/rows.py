@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from rapport.core.models import Department, PropertyType, User
 from rapport.core.properties import clean_property_values
@@ -217,22 +217,26 @@ class RowParser:
                 raise ValidationError(_("Kind is “company” or “person”."))
             parsed.fields["kind"] = kind
         elif key == "status":
-            parsed.fields["status"] = self._lookup(self.statuses, raw, _lazy("No status “%(v)s”."))
+            parsed.fields["status"] = self._lookup(
+                self.statuses, raw, gettext_lazy("No status “%(v)s”.")
+            )
         elif key == "manager":
-            user = self._lookup(self.users, raw, _lazy("No user “%(v)s”."))
+            user = self._lookup(self.users, raw, gettext_lazy("No user “%(v)s”."))
             if user.pk != self.actor.pk and not self.may_assign:
                 raise ValidationError(_("You may not assign clients to other managers."))
             parsed.fields["manager"] = user
         elif key == "department":
-            department = self._lookup(self.departments, raw, _lazy("No department “%(v)s”."))
+            department = self._lookup(self.departments, raw, gettext_lazy("No department “%(v)s”."))
             if not self.may_assign and department.pk != self.actor.department_id:
                 raise ValidationError(_("You may not move clients to another department."))
             parsed.fields["department"] = department
         elif key == "source":
-            parsed.fields["source"] = self._lookup(self.sources, raw, _lazy("No source “%(v)s”."))
+            parsed.fields["source"] = self._lookup(
+                self.sources, raw, gettext_lazy("No source “%(v)s”.")
+            )
         elif key == "tags":
             parsed.tags = [
-                self._lookup(self.tags, name, _lazy("No category “%(v)s”."))
+                self._lookup(self.tags, name, gettext_lazy("No category “%(v)s”."))
                 for name in _LIST_SPLIT.split(raw)
                 if name
             ]

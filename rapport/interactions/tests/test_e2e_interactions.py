@@ -73,6 +73,8 @@ def test_log_a_call_and_complete_a_meeting(page, login, staff, seeded):
     page.locator("#f-client + .ts-wrapper input, #f-client-ts-control").first.fill("Baltic")
     page.locator(".ts-dropdown .option", has_text="Baltic Freight").first.click()
     page.get_by_test_id("filter-planned").select_option("1")
+    # Let the filter's request finish: leaving the page mid-request logs an htmx error.
+    page.wait_for_load_state("networkidle")
     expect(page.get_by_test_id("interaction-row")).to_have_count(1)
     page.get_by_test_id("row-complete").click()
     page.fill("textarea[name=result]", "Signed")
