@@ -10,13 +10,29 @@ from openpyxl.styles import Font
 
 from .models import Job, JobError
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARKER = "'"
 
 
 def safe_cell(value: object) -> object:
-    """A text a spreadsheet would run as a formula gets an apostrophe in front (OWASP)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A text a spreadsheet would run as a formula gets an apostrophe in front (OWASP); so
+    does a text that starts with an apostrophe, so that ``unsafe_cell`` can undo exactly
+    what this did."""
+    if isinstance(value, str) and value.startswith((*FORMULA_TRIGGERS, TEXT_MARKER)):
+        return TEXT_MARKER + value
+    return value
+
+
+def unsafe_cell(value: str) -> str:
+    """The text ``safe_cell`` neutralised, as it was: what imports do with a cell that a
+    spreadsheet or an export of ours marked as text."""
+    if (
+        value.startswith(TEXT_MARKER)
+        and value[1:2]
+        and value[1] in (*FORMULA_TRIGGERS, TEXT_MARKER)
+    ):
+        return value[1:]
     return value
 
 

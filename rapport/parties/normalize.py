@@ -77,6 +77,7 @@ LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+_FORM_WORDS = frozenset(word for form in LEGAL_FORMS for word in form)
 
 
 def name_key(value: str) -> str:
@@ -89,13 +90,17 @@ def name_key(value: str) -> str:
     text = anyascii(unicodedata.normalize("NFKC", value or "")).casefold().replace("'", "")
     tokens = _NOT_WORD.sub(" ", text).split()
     stripped = True
-    while stripped and tokens:
+    # Cheap word checks first: most names neither start nor end with a legal form (the
+    # import folds a million names, so this is on its hot path).
+    while stripped and len(tokens) > 1 and (tokens[0] in _FORM_WORDS or tokens[-1] in _FORM_WORDS):
         stripped = False
         for form in LEGAL_FORMS:
             n = len(form)
-            if len(tokens) > n and tuple(tokens[:n]) == form:
+            if len(tokens) <= n:
+                continue
+            if form[0] == tokens[0] and tuple(tokens[:n]) == form:
                 tokens, stripped = tokens[n:], True
-            elif len(tokens) > n and tuple(tokens[-n:]) == form:
+            elif form[-1] == tokens[-1] and tuple(tokens[-n:]) == form:
                 tokens, stripped = tokens[:-n], True
     return " ".join(tokens)[:300]
 

@@ -24,8 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-TEXT_MARKER = "'"
+from rapport.core.reports import safe_cell
 
 CSV_DELIMITERS = {"comma": ",", "semicolon": ";"}
 
@@ -53,9 +52,7 @@ MIN_WIDTH, MAX_WIDTH = 10, 60
 
 def neutralise(value: str) -> str:
     """``value`` made safe to open in a spreadsheet (see the module's docstring)."""
-    if value and (value[0] in FORMULA_TRIGGERS or value[0] == TEXT_MARKER):
-        return TEXT_MARKER + value
-    return value
+    return str(safe_cell(value))
 
 
 def column_width(key: str, label: str) -> int:

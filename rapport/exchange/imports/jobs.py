@@ -102,7 +102,9 @@ class _Prefetch:
                 if build:
                     writes = ChunkWrites(importer)
                     for row in parsed:
-                        if row.ok:
+                        # Property values are checked later, against the database: a row
+                        # with properties is built after that, by the writing thread.
+                        if row.ok and not row.properties:
                             row.built = writes.build_new(row)
                 if not self._put((chunk, parsed)):
                     return

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.models import Department, PropertyType, User
 from rapport.core.properties import clean_property_values
+from rapport.core.reports import unsafe_cell
 from rapport.parties import normalize
 from rapport.parties.models import ClientKind, RelationshipStatus, Source, Tag
 from rapport.parties.services import can_assign_manager
@@ -153,7 +154,8 @@ class RowParser:
         parsed.problems.extend(row.problems)
         values = row.values
         for index, _header, key in self.columns:
-            raw = values[index].strip() if index < len(values) else ""
+            # An exported file marks formula-like text with an apostrophe: take it off.
+            raw = unsafe_cell(values[index]).strip() if index < len(values) else ""
             if not raw:
                 continue
             limit = _TEXT_LIMITS.get(key)

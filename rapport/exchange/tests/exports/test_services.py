@@ -9,8 +9,9 @@ from openpyxl import load_workbook
 
 from rapport.core import jobs
 from rapport.core.models import AuditEvent, AuditLog, Job, JobStatus
+from rapport.core.reports import FORMULA_TRIGGERS
 from rapport.exchange.exports import services
-from rapport.exchange.exports.writers import FORMULA_TRIGGERS, neutralise
+from rapport.exchange.exports.writers import neutralise
 from rapport.exchange.fields import CLIENT_COLUMNS, CONTACT_COLUMNS, LIST_SEPARATOR
 from rapport.parties import services as party_services
 
