@@ -28,7 +28,7 @@ from celery import shared_task
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -309,6 +309,8 @@ def run_undo(job: Job, progress: Progress) -> None:
 
     target = Job.objects.get(pk=job.params["job"])
     actor = job.created_by
+    if actor is None:
+        raise PermissionDenied(_("The user who started this undo no longer exists."))
     entry = _kinds.get(target.kind)
     changes = JobChange.objects.filter(job=target).order_by("-id")
     progress.set_total(changes.count())
@@ -344,7 +346,7 @@ def run_undo(job: Job, progress: Progress) -> None:
                     field = model._meta.get_field(name)
                     if field.many_to_many:
                         m2m[field.name] = value
-                    else:
+                    elif isinstance(field, Field):
                         setattr(record, field.attname, field.to_python(value))
                 save_as(actor, record)
                 for name, ids in m2m.items():

@@ -51,9 +51,7 @@ from . import notification_views  # noqa: E402
 
 urlpatterns += [
     path("notifications/", notification_views.notification_list, name="notifications"),
-    path(
-        "notifications/count/", notification_views.notification_count, name="notification_count"
-    ),
+    path("notifications/count/", notification_views.notification_count, name="notification_count"),
     path("notifications/menu/", notification_views.notification_menu, name="notification_menu"),
     path(
         "notifications/read-all/",

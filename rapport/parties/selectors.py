@@ -119,6 +119,17 @@ def _with_name_order(qs: QuerySet[Any], *, searching: bool) -> QuerySet[Any]:
     return qs.annotate(name_order=F("search_name"))
 
 
+# How the lists (pages, exports) can be sorted: sort key -> ((field, descending), ...); the
+# last field is unique, so the order is total (keyset pages rely on it).
+LIST_SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "name": (("name_order", False), ("id", False)),
+    "-updated": (("updated_at", True), ("id", True)),
+    # ids are UUIDv7: their order is the order of creation, served by the primary key.
+    "-created": (("id", True),),
+    "created": (("id", False),),
+}
+
+
 @dataclass
 class ClientFilters:
     search: str = ""
@@ -785,7 +796,7 @@ def _alias_target(model: type[Any], pk: Any) -> Any:
     from rapport.core.models import RecordAlias
 
     content_type = ContentType.objects.get_for_model(model)
-    current, seen = str(pk), set()
+    current, seen = str(pk), set[str]()
     while current not in seen and len(seen) < 10:
         seen.add(current)
         new_id = (

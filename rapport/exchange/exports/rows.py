@@ -29,7 +29,7 @@ from rapport.parties import forms as party_forms
 from rapport.parties import selectors as party_selectors
 from rapport.parties.access import can_see_details
 from rapport.parties.models import ChannelKind, Client, ContactPerson, ContactPoint, Tag
-from rapport.parties.views._common import SORTS
+from rapport.parties.selectors import LIST_SORTS as SORTS
 
 TARGETS = ("clients", "contacts")
 DEFAULT_EXTERNAL_SYSTEM = "import"

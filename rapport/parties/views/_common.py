@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import PropertyDefinition
 from rapport.core.properties import format_property_value
+from rapport.parties.selectors import LIST_SORTS
 
 PAGE_SIZE = 50
 
@@ -44,13 +45,7 @@ def follow_merges(url_name: str, alias_target: Any, is_visible: Any):
 
 
 # sort key -> ((field, descending), ...); the last field is unique, so the order is total.
-SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "name": (("name_order", False), ("id", False)),
-    "-updated": (("updated_at", True), ("id", True)),
-    # ids are UUIDv7: their order is the order of creation, served by the primary key.
-    "-created": (("id", True),),
-    "created": (("id", False),),
-}
+SORTS = LIST_SORTS
 
 
 @dataclass
