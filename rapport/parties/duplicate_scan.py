@@ -53,6 +53,7 @@ from .models import (
     ClientKind,
     ContactPerson,
     ContactPoint,
+    ContactRole,
     DuplicatePair,
     DuplicateStatus,
     DuplicateTarget,
@@ -179,7 +180,8 @@ def name_blocks(spec: Spec, *, reverse: bool, part: int, parts: int) -> Iterator
 
 
 def features(spec: Spec, ids: set[str]) -> dict[str, Features]:
-    """id → what the rules compare (two queries: the records, then their phones/e-mails)."""
+    """id → what the rules compare (the records, their phones/e-mails; contact persons'
+    clients)."""
     fields = ["pk", "name_key"] + (["tax_id", "kind"] if spec.has_tax_id else [])
     base: dict[str, tuple[str, str, bool, bool]] = {}
     for row in spec.model._default_manager.filter(pk__in=ids).values_list(*fields):
@@ -187,7 +189,13 @@ def features(spec: Spec, ids: set[str]) -> dict[str, Features]:
         tax, private = (row[2], row[3] == ClientKind.PERSON) if spec.has_tax_id else ("", False)
         # A sole trader named by surname and initials ("ИП Петров А. Н.") is a person too.
         private = private or (spec.has_tax_id and bool(initials(key)))
-        base[str(row[0])] = (key, tax, private or not spec.has_tax_id, private)
+        # Contact persons: a name alone counts only within one client (see ``judge``).
+        base[str(row[0])] = (
+            key,
+            tax,
+            private or not spec.has_tax_id,
+            private or not spec.has_tax_id,
+        )
     points: dict[str, tuple[set[str], set[str]]] = {pk: (set(), set()) for pk in base}
     fk = f"{spec.point_fk}_id"
     # No channel condition: it could lead the planner to the (channel, normalized) index.
@@ -195,8 +203,15 @@ def features(spec: Spec, ids: set[str]) -> dict[str, Features]:
     for pk, channel, value in rows.values_list(fk, "channel", "normalized"):
         if channel == ChannelKind.PHONE or channel == ChannelKind.EMAIL:
             points[str(pk)][channel == ChannelKind.EMAIL].add(value)
+    clients: dict[str, set[str]] = {pk: set() for pk in base}
+    if not spec.has_tax_id:
+        roles = ContactRole.objects.filter(contact_id__in=list(base)).order_by()
+        for pk, client_id in roles.values_list("contact_id", "client_id"):
+            clients[str(pk)].add(str(client_id))
     return {
-        pk: Features(*row, frozenset(points[pk][0]), frozenset(points[pk][1]))
+        pk: Features(
+            *row, frozenset(points[pk][0]), frozenset(points[pk][1]), frozenset(clients[pk])
+        )
         for pk, row in base.items()
     }
 

@@ -248,6 +248,7 @@ class Features(NamedTuple):
     private: bool  # a client who is a private person or a sole trader: a name proves nothing
     phones: frozenset[str]
     emails: frozenset[str]
+    clients: frozenset[str] = frozenset()  # a contact person's clients (ContactRole)
 
     @property
     def domains(self) -> set[str]:
@@ -280,6 +281,7 @@ def judge(a: Features, b: Features) -> tuple[list[str], float, int]:
         length=min(len(a.key), len(b.key)),
         tax_conflict=bool(a.tax_id and b.tax_id and a.tax_id != b.tax_id),
         person=a.person or b.person,
-        name_alone=not (a.private or b.private),
+        # A person's name counts alone only for two contacts of one client.
+        name_alone=not (a.private or b.private) or bool(a.clients & b.clients),
     )
     return reasons, score, sim

@@ -164,7 +164,13 @@ def test_scan_covers_contact_persons(staff):
         services.contact_create(
             actor=staff.manager1, first_name=first, last_name=last, roles=[{"client": client}]
         )
+    other = create(staff.manager1, "Beta")
+    for first, last, at in (("Пётр", "Сидоров", client), ("Petr", "Sidorov", other)):
+        services.contact_create(
+            actor=staff.manager1, first_name=first, last_name=last, roles=[{"client": at}]
+        )
     run_scan(staff.admin)
+    # A name alone counts within one client only: namesakes at two clients are no pair.
     assert DuplicatePair.objects.filter(target="contact", reasons=["name"]).count() == 1
 
 
