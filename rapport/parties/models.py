@@ -79,6 +79,18 @@ class RelationType(models.Model):
 _ALIVE = models.Q(deleted_at__isnull=True)
 
 
+# Fields of the history tables that get no index of their own (see Client.history).
+HISTORY_UNINDEXED = [
+    "tax_id",
+    "created_by",
+    "deleted_by",
+    "department",
+    "manager",
+    "status",
+    "source",
+]
+
+
 class ClientKind(models.TextChoices):
     COMPANY = "company", _("Company")
     PERSON = "person", _("Person")
@@ -125,7 +137,12 @@ class Client(BusinessRecord):
     notes = models.TextField(_("notes"), blank=True)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["search_name", "name_key", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["search_name", "name_key", "updated_at"],
+        # History is read by record (id) and date only; an index per copied foreign key
+        # or tax id would only slow every write (an import writes a history row per row).
+        no_db_index=HISTORY_UNINDEXED,
+    )
 
     class Meta:
         ordering = ["search_name", "id"]
@@ -188,7 +205,12 @@ class ContactPerson(BusinessRecord):
         Client, through="ContactRole", related_name="contacts", verbose_name=_("clients")
     )
 
-    history = HistoricalRecords(excluded_fields=["search_name", "name_key", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["search_name", "name_key", "updated_at"],
+        # History is read by record (id) and date only; an index per copied foreign key
+        # or tax id would only slow every write (an import writes a history row per row).
+        no_db_index=HISTORY_UNINDEXED,
+    )
 
     class Meta:
         ordering = ["search_name", "id"]
@@ -258,7 +280,7 @@ class ContactPoint(models.Model):
     normalized = models.CharField(max_length=300, db_index=True)
     position = models.PositiveSmallIntegerField(default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["normalized"])
 
     class Meta:
         ordering = ["channel", "position"]

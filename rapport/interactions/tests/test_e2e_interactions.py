@@ -72,6 +72,9 @@ def test_log_a_call_and_complete_a_meeting(page, login, staff, seeded):
     page.goto("/interactions/")
     page.locator("#f-client + .ts-wrapper input, #f-client-ts-control").first.fill("Baltic")
     page.locator(".ts-dropdown .option", has_text="Baltic Freight").first.click()
+    # Each filter change reloads the rows; a change made while the previous reload is in
+    # flight cancels it (htmx logs that), so let each one finish.
+    page.wait_for_load_state("networkidle")
     page.get_by_test_id("filter-planned").select_option("1")
     # Let the filter's request finish: leaving the page mid-request logs an htmx error.
     page.wait_for_load_state("networkidle")
