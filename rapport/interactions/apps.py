@@ -18,3 +18,9 @@ class InteractionsConfig(AppConfig):
         card.register("client_details", "interactions/_client_interests.html", order=10)
         card.register("timeline_actions", "interactions/_timeline_actions.html")
         card.register("client_list_filters", "interactions/_client_list_filter_slot.html")
+        # The demo company gets interactions too (parties cannot import this app).
+        from rapport.parties import demo
+
+        from .demo import create_demo_interactions
+
+        demo.register(create_demo_interactions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -20,7 +21,7 @@ from rapport.core.models import (
 )
 
 from . import services
-from .models import RelationshipStatus, Source, Tag
+from .models import Client, RelationshipStatus, Source, Tag
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (documented demo logins, demo mode only)
 
@@ -69,6 +70,19 @@ LAST = [
 
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+DemoBuilder = Callable[..., None]
+_builders: list[DemoBuilder] = []
+
+
+def register(fn: DemoBuilder) -> DemoBuilder:
+    """Let an upper app add its demo records: ``fn(*, users, clients)`` is called at the
+    end of create_demo_company with the demo users by username and the clients created.
+    Registering the same function twice has no effect."""
+    if fn not in _builders:
+        _builders.append(fn)
+    return fn
 
 
 def demo_company_exists() -> bool:
@@ -137,6 +151,7 @@ def create_demo_company(*, clients: int = 45, seed: int = 42) -> User:
     )
     statuses = list(RelationshipStatus.objects.all())
     managers = [users["manager1"], users["manager2"], users["manager3"], users["head.sales"]]
+    created: list[Client] = []
     for index in range(clients):
         base, tax_id, form = COMPANIES[index % len(COMPANIES)]
         name = base if index < len(COMPANIES) else f"{base} {index // len(COMPANIES) + 1}"
@@ -165,6 +180,7 @@ def create_demo_company(*, clients: int = 45, seed: int = 42) -> User:
                 "employees": rng.randint(5, 5000),
             },
         )
+        created.append(client)
         for _n in range(rng.randint(1, 2)):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             services.contact_create(
@@ -187,4 +203,6 @@ def create_demo_company(*, clients: int = 45, seed: int = 42) -> User:
                     {"value": _ascii(f"{first}.{last}{index}@example.com").lower(), "type": "work"}
                 ],
             )
+    for build in _builders:
+        build(users=users, clients=created)
     return admin

@@ -20,3 +20,9 @@ class PlannerConfig(AppConfig):
 
         card.register("client_details", "planner/_client_card_slot.html", order=20)
         register_due_time(Task, lambda t: t.deadline)
+        # Demo events, resources and tasks for the demo company (parties cannot import us).
+        from rapport.parties import demo
+
+        from .demo import create_demo_planner
+
+        demo.register(create_demo_planner)

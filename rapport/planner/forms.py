@@ -14,7 +14,7 @@ from rapport.core import access
 from rapport.core.models import Department, User
 from rapport.parties.models import Client
 
-from .models import Resource, TaskPriority
+from .models import Resource, ResourceKind, TaskPriority
 
 REPEAT_CHOICES = [
     ("", _("Does not repeat")),
@@ -225,3 +225,11 @@ class ScheduleForm(forms.Form):
     )
     start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+
+class ResourceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ResourceKind.choices)
+    location = forms.CharField(label=_("Location or description"), max_length=300, required=False)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=0, required=False)
+    is_active = forms.BooleanField(label=_("Active (can be booked)"), required=False)

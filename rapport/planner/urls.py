@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendar, tasks
+from .views import calendar, resources, tasks
 
 app_name = "planner"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("events/<uuid:pk>/trash/", calendar.event_trash, name="event_trash"),
     path("events/<uuid:pk>/respond/", calendar.event_respond, name="event_respond"),
     path("events/<uuid:pk>/event.ics", calendar.event_ics, name="event_ics"),
+    path("resources/", resources.resource_list, name="resource_list"),
+    path("resources/new/", resources.resource_create, name="resource_create"),
+    path("resources/<uuid:pk>/edit/", resources.resource_edit, name="resource_edit"),
     path("ical/<str:key>.ics", calendar.ical_feed, name="ical_feed"),
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/new/", tasks.task_create, name="task_create"),
