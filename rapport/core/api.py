@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import exceptions, filters, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -218,6 +218,11 @@ class ProfileSerializer(serializers.Serializer):
 @extend_schema_view(
     list=extend_schema(
         responses=UserSerializer(many=True),
+        parameters=[
+            OpenApiParameter(
+                "search", str, description="Part of the login, name or e-mail, e.g. a username."
+            )
+        ],
         description="The staff directory (administrators also see inactive "
         "users and every setting).",
     ),
@@ -251,8 +256,10 @@ class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         actor = self.request.user
         if actor.is_administrator:
-            return selectors.users_for_admin(actor=actor)
-        return selectors.user_directory(actor=actor)
+            qs = selectors.users_for_admin(actor=actor)
+        else:
+            qs = selectors.user_directory(actor=actor)
+        return selectors.users_matching(qs, self.request.query_params.get("search", ""))
 
     def get_serializer_class(self):
         if self.request.user.is_administrator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from . import access
@@ -30,6 +30,19 @@ def users_for_admin(*, actor: User) -> QuerySet[User]:
     if not actor.is_administrator:
         return User.objects.none()
     return User.objects.select_related("department").order_by("username")
+
+
+def users_matching(qs: QuerySet[User], text: str) -> QuerySet[User]:
+    """Users whose login, name or e-mail contains ``text`` (an exact login first)."""
+    text = (text or "").strip()[:100]
+    if not text:
+        return qs
+    return qs.filter(
+        Q(username__icontains=text)
+        | Q(first_name__icontains=text)
+        | Q(last_name__icontains=text)
+        | Q(email__icontains=text)
+    )
 
 
 def departments() -> QuerySet[Department]:

@@ -319,3 +319,12 @@ def test_docs_page_uses_only_local_assets_under_strict_csp(db, client):
         assert url.startswith("/static/"), url
         assert finders.find(url.removeprefix("/static/")), url
     assert 'data-schema-url="/api/v1/schema/"' in html
+
+
+def test_users_are_found_by_search(api, staff):
+    answer = api(staff.manager1).get("/api/v1/users/", {"search": "manager2"}).json()
+    assert [(u["id"], u["username"]) for u in answer["results"]] == [
+        (str(staff.manager2.pk), "manager2")
+    ]
+    everyone = api(staff.manager1).get("/api/v1/users/").json()["results"]
+    assert len(everyone) > 1
