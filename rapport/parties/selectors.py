@@ -438,20 +438,6 @@ def statuses() -> QuerySet[RelationshipStatus]:
 
 # --- duplicates -----------------------------------------------------------------------
 
-_LEGAL_FORMS = re.compile(
-    r"\b(ооо|оао|зао|пао|ао|ип|тоо|llc|ltd|limited|inc|corp|gmbh|ag|s\.?a\.?|sp\.? z o\.?o\.?|"
-    r"spółka z o\.?o\.?|plc|bv|oy|ab)\b\.?",
-    re.IGNORECASE,
-)
-_QUOTES = re.compile(r"[\"'«»“”„]")
-
-
-def name_key(name: str) -> str:
-    """A client name without legal form, quotes and case: the similar-name key."""
-    text = _QUOTES.sub(" ", normalize.normalize_name(name))
-    text = _LEGAL_FORMS.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
 
 def _name_prefixes(key: str) -> set[str]:
     """Index range prefixes for a name key: its first letters and their usual

@@ -9,10 +9,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.forms import Form
 from django.utils.translation import gettext as _
+
+from rapport.core.views import apply_errors  # noqa: F401  (re-exported to the views)
 
 PAGE_SIZE = 50
 
@@ -48,15 +49,6 @@ def keyset_page(qs: QuerySet[Any], *, cursor: str = "", size: int = PAGE_SIZE) -
         raw = json.dumps([last.date.isoformat(), str(last.pk)])
         next_cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
     return Page(rows=rows, next_cursor=next_cursor, is_first=after is None)
-
-
-def apply_errors(form: Form, exc: ValidationError) -> None:
-    """A service's ValidationError on the form, by field where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def require_writer(user: Any) -> None:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core import access
 from rapport.core.models import PropertyDefinition
 from rapport.core.properties import format_property_value
 from rapport.parties.selectors import LIST_SORTS
@@ -21,7 +22,7 @@ from rapport.parties.selectors import LIST_SORTS
 PAGE_SIZE = 50
 
 
-def follow_merges(url_name: str, alias_target: Any, is_visible: Any):
+def follow_merges(url_name: str, model: Any, alias_target: Any):
     """A card of a merged record answers a redirect to the record it was merged into, so
     old links and bookmarks keep working (only if the user may see the survivor)."""
 
@@ -31,7 +32,10 @@ def follow_merges(url_name: str, alias_target: Any, is_visible: Any):
                 return view(request, pk, *args, **kwargs)
             except Http404:
                 target = alias_target(pk)
-                if target is None or not is_visible(request.user, target):
+                if (
+                    target is None
+                    or not access.visible_to(request.user, model).filter(pk=target).exists()
+                ):
                     raise
                 query = request.META.get("QUERY_STRING", "")
                 url = reverse(url_name, kwargs={"pk": target})

@@ -237,11 +237,7 @@ TABS = ("details", "contacts", "relations", "files", "history", "activity")
 
 @login_required
 @require_GET
-@follow_merges(
-    "parties:client_detail",
-    selectors.client_alias_target,
-    lambda user, pk: selectors.client_list(actor=user).filter(pk=pk).exists(),
-)
+@follow_merges("parties:client_detail", Client, selectors.client_alias_target)
 def client_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     actor = request.user
     client = selectors.client_get(actor=actor, pk=pk)

@@ -64,11 +64,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-@follow_merges(
-    "parties:contact_detail",
-    selectors.contact_alias_target,
-    lambda user, pk: selectors.contact_list(actor=user).filter(pk=pk).exists(),
-)
+@follow_merges("parties:contact_detail", ContactPerson, selectors.contact_alias_target)
 def contact_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     actor = request.user
     contact = selectors.contact_get(actor=actor, pk=pk)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 
@@ -27,12 +25,6 @@ def parse_moment(value: str | None) -> dt.datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment
-
-
-def add_errors(form: Any, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (unknown names: the form)."""
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 def wants_json(request: HttpRequest) -> bool:

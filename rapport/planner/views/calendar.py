@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rapport.core import access
 from rapport.core.models import Department, User
+from rapport.core.views import apply_errors
 
 from .. import ical, selectors, services
 from ..access import event_details
 from ..forms import EventForm, ScheduleForm
 from ..models import ResponseState
-from ._common import add_errors, parse_moment
+from ._common import parse_moment
 
 PALETTE = [
     "#0d6efd",
@@ -169,7 +170,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
         try:
             event = services.event_create(actor=request.user, **form.service_kwargs())
         except ValidationError as exc:
-            add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The event is planned."))
             return redirect("planner:event_detail", pk=event.pk)
@@ -206,7 +207,7 @@ def event_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             services.event_update(actor=request.user, event=event, **form.service_kwargs())
         except ValidationError as exc:
-            add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The event is saved."))
             return redirect("planner:event_detail", pk=event.pk)
@@ -364,7 +365,7 @@ def feed_settings(request: HttpRequest) -> HttpResponse:
             try:
                 services.working_schedule_set(actor=user, user=user, **form.cleaned_data)
             except ValidationError as exc:
-                add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The working schedule is saved."))
                 return redirect("planner:settings")

@@ -11,12 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from rapport.core import access
-from rapport.core.views import admin_required
+from rapport.core.views import admin_required, apply_errors
 
 from .. import selectors, services
 from ..forms import ResourceForm
 from ..models import Resource
-from ._common import add_errors
 
 
 @login_required
@@ -46,7 +45,7 @@ def _form_page(request: HttpRequest, resource: Resource | None) -> HttpResponse:
         try:
             services.resource_save(actor=request.user, resource=resource, **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The resource is saved."))
             return redirect("planner:resource_list")

@@ -18,13 +18,13 @@ from django.views.decorators.http import require_POST
 
 from rapport.core import access
 from rapport.core.models import Department
+from rapport.core.views import apply_errors
 
 from .. import selectors, services
 from ..access import is_executor
 from ..forms import ReassignForm, ReserveForm, TaskForm
 from ..models import ChecklistItem, TaskStatus
 from ..selectors.tasks import BOXES
-from ._common import add_errors
 
 PAGE = 200
 
@@ -73,7 +73,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
         try:
             task = services.task_create(actor=request.user, **form.service_kwargs())
         except ValidationError as exc:
-            add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The task is given."))
             return redirect("planner:task_detail", pk=task.pk)
@@ -103,7 +103,7 @@ def task_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             services.task_update(actor=request.user, task=task, **form.service_kwargs())
         except ValidationError as exc:
-            add_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("planner:task_detail", pk=task.pk)
     return render(
