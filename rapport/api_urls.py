@@ -24,6 +24,11 @@ urlpatterns = [
     path("", include("rapport.parties.api.duplicate_urls")),
     path("", include("rapport.interactions.api_urls")),
     path("", include("rapport.planner.api_urls")),
+    path("", include("rapport.catalog.api_urls")),
+    path("", include("rapport.sales.api_urls")),
+    path("reports/", include("rapport.sales.report_api_urls")),
+    path("", include("rapport.documents.api_urls")),
+    path("", include("rapport.billing.api_urls")),
     path("imports/", include("rapport.exchange.imports.api_urls")),
     path("exports/", include("rapport.exchange.exports.api_urls")),
 ]

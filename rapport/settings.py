@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "rapport.parties",
     "rapport.interactions",
     "rapport.planner",
+    "rapport.catalog",
+    "rapport.sales",
+    "rapport.documents",
+    "rapport.billing",
     "rapport.exchange",
     "rapport.web",
 ]

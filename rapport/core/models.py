@@ -196,6 +196,8 @@ class PropertyType(models.TextChoices):
 class PropertyTarget(models.TextChoices):
     CLIENT = "client", _("Client")
     CONTACT = "contact", _("Contact person")
+    PRODUCT = "product", _("Product")
+    DEAL = "deal", _("Deal")
 
 
 class PropertyDefinition(models.Model):

@@ -169,7 +169,7 @@ def test_property_create_only_by_administrators(staff):
         ({"type": "choice", "choices": []}, "choices"),
         ({"type": "multichoice", "choices": ["  ", ""]}, "choices"),
         ({"type": "colour"}, "type"),
-        ({"target": "deal"}, "target"),
+        ({"target": "ticket"}, "target"),
         ({"label": ""}, "label"),
     ],
 )

@@ -1,0 +1,3 @@
+"""API routes (included under /api/v1/)."""
+
+urlpatterns: list = []

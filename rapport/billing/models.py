@@ -1,0 +1,1 @@
+"""Invoices, payments and their allocation (see services)."""

@@ -1,0 +1,5 @@
+"""Page routes."""
+
+app_name = "catalog"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Reads of sales, already scoped to the actor, one module per area."""

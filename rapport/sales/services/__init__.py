@@ -1,0 +1,1 @@
+"""Writes and business rules of sales, one module per area (deals, pipelines, plans)."""
