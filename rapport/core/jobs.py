@@ -202,6 +202,18 @@ class Progress:
             for record in records
         )
 
+    def note_created_many(self, model: type[Model], pks: Iterable[Any]) -> None:
+        """One note for many new records of ``model`` (what bulk jobs write per chunk)."""
+        ids = [str(pk) for pk in pks]
+        if ids:
+            JobChange.objects.create(
+                job=self.job,
+                content_type=self._content_type(model),
+                object_id="",
+                action=JobChangeAction.CREATED_MANY,
+                before={"ids": ids},
+            )
+
     def note_updated(self, record: Model, before: dict[str, Any], *, row: int | None = None):
         """``before``: the field values the job is about to overwrite (JSON-able)."""
         JobChange.objects.create(
@@ -301,6 +313,15 @@ def is_undoable(job: Job) -> bool:
 UNDO_CHUNK = 2000
 
 
+def _undo_created(model: type[Model], ids: list[str], actor: User, now: Any) -> None:
+    """Records a job created go to the trash (or away, for those without one)."""
+    records = model._default_manager.filter(pk__in=ids)
+    if hasattr(model, "deleted_at"):
+        records.filter(deleted_at__isnull=True).update(deleted_at=now, deleted_by=actor)
+    else:
+        records.delete()
+
+
 @handler("undo", label=gettext_lazy("Undo"))
 def run_undo(job: Job, progress: Progress) -> None:
     """Undo another job: records it created go to the trash, fields it changed get their
@@ -329,14 +350,11 @@ def run_undo(job: Job, progress: Progress) -> None:
                 model = change.content_type.model_class()
                 if model is None:
                     continue
-                if change.action == JobChangeAction.CREATED:
-                    if hasattr(model, "deleted_at"):
-                        model._default_manager.filter(
-                            pk=change.object_id, deleted_at__isnull=True
-                        ).update(deleted_at=now, deleted_by=actor)
-                    else:
-                        model._default_manager.filter(pk=change.object_id).delete()
-                    progress.count("trashed")
+                if change.action in (JobChangeAction.CREATED, JobChangeAction.CREATED_MANY):
+                    ids = change.before.get("ids") or [change.object_id]
+                    for start in range(0, len(ids), UNDO_CHUNK):
+                        _undo_created(model, ids[start : start + UNDO_CHUNK], actor, now)
+                    progress.count("trashed", len(ids))
                     continue
                 record = model._default_manager.filter(pk=change.object_id).first()
                 if record is None:

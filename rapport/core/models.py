@@ -408,6 +408,9 @@ class JobError(models.Model):
 
 class JobChangeAction(models.TextChoices):
     CREATED = "created", _("Created")
+    # Several records of one model created at once (``before["ids"]``): bulk jobs write
+    # one note per chunk and model instead of one per record.
+    CREATED_MANY = "batch", _("Created (several)")
     UPDATED = "updated", _("Updated")
 
 

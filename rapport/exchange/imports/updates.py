@@ -104,11 +104,11 @@ def plan_updates(
         client_id = row.fields.get("_client")
         if client_id and (pk, client_id) not in roles:
             role_pk = writes.new_role(record.pk, client_id, row.position)
-            writes.note_created(ContactRole, role_pk, row.number)
+            writes.note_created(ContactRole, role_pk)
             changed = True
         if "status" in before:
             change_pk = writes.new_status_change(record.pk, before["status"], record.status_id)
-            writes.note_created(StatusChange, change_pk, row.number)
+            writes.note_created(StatusChange, change_pk)
         if changed:
             writes.updated[pk] = (record, before, row.number)
         else:
@@ -153,7 +153,7 @@ def _address(
 ) -> bool:
     if current is None:
         pk = writes.new_address(record.pk, row.address)
-        writes.note_created(Address, pk, row.number)
+        writes.note_created(Address, pk)
         return True
     if str(current) == row.address:
         return False

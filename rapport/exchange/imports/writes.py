@@ -1,10 +1,12 @@
 """What one chunk of an import writes, collected as rows and written in bulk.
 
-New records, their history, contact points, addresses, roles, status changes and the
-job's change notes (``core.JobChange``, what undo restores) are built straight into
-``fastinsert.Rows`` (plain lists, no model instances) and go in with one ``COPY`` (or
-``executemany``) per table and chunk. Updated records are model instances (they come
-from the matching query) and go through simple-history's ``bulk_update_with_history``.
+New records, their history, contact points, addresses, roles and status changes are
+built straight into ``fastinsert.Rows`` (plain lists, no model instances) and go in with
+one ``COPY`` (or ``executemany``) per table and chunk. The job's change notes
+(``core.JobChange``, what undo restores) are one per model and chunk for new records (their
+ids in one list) and one per updated record (its previous values). Updated records are
+model instances (they come from the matching query) and go through simple-history's
+``bulk_update_with_history``.
 """
 
 from __future__ import annotations
@@ -34,14 +36,13 @@ ADDRESS_PARTS = ("country", "postal_code", "region", "city", "street")
 class Built:
     """The rows of one new record (``fastinsert.Rows.build`` pairs: row, history row)."""
 
-    __slots__ = ("address", "note", "pk", "points", "record", "status_change")
+    __slots__ = ("address", "pk", "points", "record", "status_change")
 
     def __init__(self, pk: Any, record: Any) -> None:
         self.pk = pk
         self.record = record
         self.status_change: Any = None
         self.address: Any = None
-        self.note: list[Any] | None = None
         self.points: list[Any] = []
 
 
@@ -63,33 +64,18 @@ class ChunkWrites:
         self.roles = Rows(ContactRole, history_user=actor)
         self.status_changes = Rows(StatusChange)
         self.notes = Rows(JobChange)
-        # Notes in the order they were always written: new records, other new rows,
-        # then updates.
-        self._created_notes: list[list[Any]] = []
-        self._other_notes: list[list[Any]] = []
+        # Ids of the new records per model, noted for undo in one note per model.
+        self.created: dict[type[Model], list[str]] = {}
         self.updated: dict[Any, tuple[Model, dict[str, Any], int]] = {}
         self.address_updates: list[tuple[Address, dict[str, Any], int]] = []
         self.tag_links: list[Any] = []
         self.external_ids: list[tuple[ExternalId, int]] = []
         job = importer.job
         self.job_id = job.pk if job is not None else None
-        self.record_ct = _ct(self.model)
 
     # -- notes ----------------------------------------------------------------------------
-    def _created_note(self, content_type_id: int, pk: Any, row: int) -> list[Any]:
-        return self.notes.build(
-            {
-                "job_id": self.job_id,
-                "content_type_id": content_type_id,
-                "object_id": str(pk),
-                "action": JobChangeAction.CREATED,
-                "row": row,
-            }
-        )[0]
-
-    def note_created(self, model: type[Model], pk: Any, row: int) -> None:
-        if self.job_id is not None:
-            self._other_notes.append(self._created_note(_ct(model), pk, row))
+    def note_created(self, model: type[Model], pk: Any) -> None:
+        self.created.setdefault(model, []).append(str(pk))
 
     # -- new records ----------------------------------------------------------------------
     def build_new(self, row: Parsed) -> Built:
@@ -139,8 +125,6 @@ class ChunkWrites:
                 built.address = self.addresses.build(
                     {"id": new_id(), "client_id": pk, "street": row.address}
                 )
-        if self.job_id is not None:
-            built.note = self._created_note(self.record_ct, pk, row.number)
         built.points = self._point_rows(pk, row, {})
         return built
 
@@ -158,8 +142,8 @@ class ChunkWrites:
         client_id = row.fields.get("_client")
         if client_id and self.model is not Client:
             self.new_role(pk, client_id, row.position[:200])
-        if built.note is not None:
-            self._created_notes.append(built.note)
+        self.note_created(self.model, pk)
+        # Their contact points stay with the new record when undo trashes it.
         for _pk, point in built.points:
             self.points.append(point)
         if row.external_id:
@@ -222,7 +206,7 @@ class ChunkWrites:
         built = self._point_rows(owner_pk, row, existing)
         for pk, point in built:
             self.points.append(point)
-            self.note_created(ContactPoint, pk, row.number)
+            self.note_created(ContactPoint, pk)
         return bool(built)
 
     # -- writing --------------------------------------------------------------------------
@@ -250,14 +234,23 @@ class ChunkWrites:
         self.status_changes.flush()
         if self.external_ids:
             ExternalId.objects.bulk_create([e for e, _n in self.external_ids])
-            for ext, number in self.external_ids:
-                self.note_created(ExternalId, ext.pk, number)
+            for ext, _number in self.external_ids:
+                self.note_created(ExternalId, ext.pk)
         if self.job_id is not None:
             self._notes()
 
     def _notes(self) -> None:
         add = self.notes.add
-        self.notes.rows += self._created_notes + self._other_notes
+        for model, ids in self.created.items():
+            add(
+                {
+                    "job_id": self.job_id,
+                    "content_type_id": _ct(model),
+                    "object_id": "",
+                    "action": JobChangeAction.CREATED_MANY,
+                    "before": {"ids": ids},
+                }
+            )
         for record, before, number in [*self.updated.values(), *self.address_updates]:
             add(
                 {

@@ -28,3 +28,15 @@ def run_import(settings, tmp_path):
         return job
 
     return run
+
+
+def created_ids(job, model) -> list[str]:
+    """Ids of the ``model`` records ``job`` noted as created (one note per chunk)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from rapport.core.models import JobChange
+
+    notes = JobChange.objects.filter(
+        job=job, content_type=ContentType.objects.get_for_model(model), action="batch"
+    )
+    return [pk for note in notes for pk in note.before["ids"]]
