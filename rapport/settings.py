@@ -133,6 +133,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
+
+# History is read per record (its id index, ordered by date within it); an index on the
+# date over all records of a model would only slow every write.
+SIMPLE_HISTORY_DATE_INDEX = False
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

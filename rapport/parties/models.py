@@ -277,14 +277,24 @@ class ContactPoint(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
     type = models.CharField(_("type"), max_length=32, blank=True)
     value = models.CharField(_("value"), max_length=300)
-    normalized = models.CharField(max_length=300, db_index=True)
+    # Indexed below: (channel, normalized) for lookups, normalized alone for prefix search.
+    normalized = models.CharField(max_length=300)
     position = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords(no_db_index=["normalized"])
 
     class Meta:
         ordering = ["channel", "position"]
-        indexes = [models.Index(fields=["channel", "normalized"], name="contactpoint_lookup_idx")]
+        indexes = [
+            models.Index(fields=["channel", "normalized"], name="contactpoint_lookup_idx"),
+            # Search as you type by the start of an e-mail or phone (LIKE 'x%' on PostgreSQL
+            # needs the pattern operator class; other databases ignore it).
+            models.Index(
+                fields=["normalized"],
+                name="contactpoint_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(client__isnull=False) | models.Q(contact__isnull=False),
@@ -357,17 +367,35 @@ class ClientRelation(models.Model):
 class StatusChange(models.Model):
     """The relationship-status timeline of a client."""
 
+    # Read by client (the index below); the other keys are only followed, never searched,
+    # so they get no index of their own (every new client with a status writes a row).
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="status_changes")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="status_changes", db_index=False
+    )
     old_status = models.ForeignKey(
-        RelationshipStatus, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RelationshipStatus,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     new_status = models.ForeignKey(
-        RelationshipStatus, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RelationshipStatus,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     changed_at = models.DateTimeField(default=timezone.now)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
