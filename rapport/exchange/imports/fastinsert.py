@@ -38,7 +38,11 @@ _HISTORY_EXTRA = ("history_date", "history_change_reason", "history_type", "hist
 def _uuid_hex(value: Any) -> Any:
     if value is None:
         return None
-    return value.hex if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).hex
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, str) and len(value) == 32:  # already hex (``core.ids.new_id_hex``)
+        return value
+    return uuid.UUID(str(value)).hex
 
 
 def _preparer(field: models.Field, conn: Any) -> Callable[[Any], Any] | None:
@@ -88,7 +92,8 @@ class _Layout:
                 prep = self.prep[i]
                 self.template.append(prep(value) if prep and value is not None else value)
 
-    def row(self, values: dict[str, Any]) -> list[Any]:
+    def row(self, values: dict[str, Any], now: Any = None) -> list[Any]:
+        """``now``: the time for columns defaulting to ``timezone.now`` (one per batch)."""
         row = self.template.copy()
         index, prep = self.index, self.prep
         for name, value in values.items():
@@ -98,7 +103,7 @@ class _Layout:
         for name, i, default in self.callables:
             if name not in values:
                 fn = prep[i]
-                value = default()
+                value = now if now is not None and default is timezone.now else default()
                 row[i] = value if fn is None else fn(value)
         return row
 
@@ -133,6 +138,8 @@ class Rows:
         self.layout = _layout(model, DEFAULT_DB_ALIAS, self.conn.vendor)
         self.rows: list[list[Any]] = []
         self.history: list[list[Any]] = []
+        # One "now" for the rows of a buffer (one chunk, written in one transaction).
+        self.now = timezone.now()
         self.history_layout: _Layout | None = None
         if history_user is not False:
             history = model.history.model  # type: ignore[attr-defined]
@@ -159,7 +166,7 @@ class Rows:
     def build(self, values: dict[str, Any]) -> tuple[list[Any], list[Any] | None]:
         """A row (and its history row) from ``values`` by attname (``client_id``, not
         ``client``), Python values; ``append`` adds it. Needs no database."""
-        row = self.layout.row(values)
+        row = self.layout.row(values, self.now)
         if self.history_layout is None:
             return row, None
         history = self._history_template.copy()

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
-from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from rapport.core.ids import new_id
+from rapport.core.ids import canonical, new_id, new_id_hex
 from rapport.core.models import ExternalId, JobChange, JobChangeAction
 from rapport.parties.models import Address, Client, ContactPoint, ContactRole, StatusChange
 
@@ -75,7 +74,8 @@ class ChunkWrites:
 
     # -- notes ----------------------------------------------------------------------------
     def note_created(self, model: type[Model], pk: Any) -> None:
-        self.created.setdefault(model, []).append(str(pk))
+        key = str(pk)
+        self.created.setdefault(model, []).append(canonical(key) if len(key) == 32 else key)
 
     # -- new records ----------------------------------------------------------------------
     def build_new(self, row: Parsed) -> Built:
@@ -84,8 +84,8 @@ class ChunkWrites:
         fields = dict(row.fields)
         fields.pop("_client", None)
         actor = self.actor
-        now = timezone.now()
-        pk = new_id()
+        now = self.records.now
+        pk = new_id_hex()
         values: dict[str, Any] = {
             "id": pk,
             "properties": row.properties,
@@ -109,13 +109,13 @@ class ChunkWrites:
             else:
                 values[name] = value
         values["search_name"], values["name_key"] = row.names or ("", "")
-        built = Built(pk, self.records.build(values))
+        built = Built(canonical(pk), self.records.build(values))
         if self.model is Client:
             status = fields.get("status")
             if status is not None:
                 built.status_change = self.status_changes.build(
                     {
-                        "id": new_id(),
+                        "id": new_id_hex(),
                         "client_id": pk,
                         "new_status_id": status.pk,
                         "changed_by_id": actor.pk,
@@ -123,7 +123,7 @@ class ChunkWrites:
                 )
             if row.address:
                 built.address = self.addresses.build(
-                    {"id": new_id(), "client_id": pk, "street": row.address}
+                    {"id": new_id_hex(), "client_id": pk, "street": row.address}
                 )
         built.points = self._point_rows(pk, row, {})
         return built
@@ -188,7 +188,7 @@ class ChunkWrites:
             for value, normalized in items:
                 if normalized in have:
                     continue
-                pk = new_id()
+                pk = new_id_hex()
                 values = {
                     "id": pk,
                     owner_id: owner_pk,

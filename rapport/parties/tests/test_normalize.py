@@ -333,3 +333,63 @@ def test_normalize_tax_id_is_idempotent(text):
     once = normalize.normalize_tax_id(text)
     assert normalize.normalize_tax_id(once) == once
     assert not any(ch in once for ch in " -./")
+
+
+# --- shortcuts give what the full path gives -------------------------------------------
+
+
+def _every_example_number():
+    """Example numbers of every region phonenumbers knows, of every type it has."""
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in phonenumbers.PhoneNumberType.values():
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None:
+                yield number
+
+
+def _spellings(number, rng):
+    intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    digits = e164[1:]
+    cut = rng.randrange(1, len(digits))
+    yield intl
+    yield e164
+    yield intl.replace(" ", "-")
+    yield f"+{digits[:cut]} ({digits[cut : cut + 3]}) {digits[cut + 3 :]}"
+    # one digit more or less: often impossible, sometimes another valid number
+    yield e164 + str(rng.randrange(10))
+    yield e164[:-1]
+    # a trunk prefix written after the country code ("+7 8 916...")
+    yield f"+{number.country_code} {rng.choice('0189')} {number.national_number}"
+
+
+def test_the_international_shortcut_answers_what_parsing_answers():
+    import random
+
+    rng = random.Random(7)
+    checked = 0
+    for number in _every_example_number():
+        for text in _spellings(number, rng):
+            fast = normalize._international_e164(text)
+            if fast is None:
+                continue
+            checked += 1
+            assert fast == normalize.parsed_e164(text), text
+    assert checked > 2000
+
+
+@given(st.text("+0123456789 -().", min_size=7, max_size=25))
+@settings(max_examples=500)
+def test_the_international_shortcut_never_disagrees_on_random_input(text):
+    fast = normalize._international_e164(text)
+    if fast is not None:
+        assert fast == normalize.parsed_e164(text)
+
+
+@given(st.one_of(st.emails(), st.text(max_size=40)))
+@settings(max_examples=500)
+def test_the_email_shortcut_accepts_only_what_the_validator_accepts(text):
+    from django.core.validators import validate_email
+
+    if normalize._plainly_valid_email(text):
+        validate_email(text)  # raises if the shortcut let something wrong through
