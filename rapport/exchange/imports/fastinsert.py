@@ -113,17 +113,33 @@ def _layout(model: type[Model], alias: str, vendor: str) -> _Layout:
     return _Layout(model, connections[alias])
 
 
-def _insert(conn: Any, table: str, columns: list[str], rows: list[list[Any]]) -> None:
+def _copy_text_formatter() -> Callable[[list[Any]], bytes]:
+    """A row -> its line of ``COPY ... FROM STDIN`` text (psycopg's own C formatter), so
+    that the parsing thread formats the rows it builds while this one waits for the
+    server. Values are plain Python (the preparers above have run)."""
+    from psycopg._copy_base import format_row_text
+    from psycopg.adapt import Transformer
+
+    transformer = Transformer()
+
+    def line(row: list[Any]) -> bytes:
+        out = bytearray()
+        format_row_text(row, transformer, out)
+        return bytes(out)
+
+    return line
+
+
+def _insert(conn: Any, table: str, columns: list[str], rows: list[Any]) -> None:
     if not rows:
         return
     quote = conn.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
+            # Rows are COPY text lines already (``Rows.build``).
             with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                write = copy.write_row
-                for row in rows:
-                    write(row)
+                copy.write(b"".join(rows))
         else:
             marks = ", ".join(["%s"] * len(columns))
             sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
@@ -136,8 +152,10 @@ class Rows:
     def __init__(self, model: type[Model], *, history_user: Any = False) -> None:
         self.conn = connections[DEFAULT_DB_ALIAS]
         self.layout = _layout(model, DEFAULT_DB_ALIAS, self.conn.vendor)
-        self.rows: list[list[Any]] = []
-        self.history: list[list[Any]] = []
+        # PostgreSQL: rows are kept as COPY text lines, formatted where they are built.
+        self._line = _copy_text_formatter() if self.conn.vendor == "postgresql" else None
+        self.rows: list[Any] = []
+        self.history: list[Any] = []
         # One "now" for the rows of a buffer (one chunk, written in one transaction).
         self.now = timezone.now()
         self.history_layout: _Layout | None = None
@@ -163,18 +181,21 @@ class Rows:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def build(self, values: dict[str, Any]) -> tuple[list[Any], list[Any] | None]:
+    def build(self, values: dict[str, Any]) -> tuple[Any, Any]:
         """A row (and its history row) from ``values`` by attname (``client_id``, not
         ``client``), Python values; ``append`` adds it. Needs no database."""
         row = self.layout.row(values, self.now)
-        if self.history_layout is None:
-            return row, None
-        history = self._history_template.copy()
-        for hi, i in self._pairs:
-            history[hi] = row[i]
-        return row, history
+        history = None
+        if self.history_layout is not None:
+            history = self._history_template.copy()
+            for hi, i in self._pairs:
+                history[hi] = row[i]
+        line = self._line
+        if line is None:
+            return row, history
+        return line(row), None if history is None else line(history)
 
-    def append(self, built: tuple[list[Any], list[Any] | None]) -> None:
+    def append(self, built: tuple[Any, Any]) -> None:
         row, history = built
         self.rows.append(row)
         if history is not None:
