@@ -50,14 +50,18 @@ test-pg: install
 e2e: install
 	RAPPORT_TESTING=1 $(VENV)/bin/pytest -m e2e -q
 
-# Pages against raw SQL, then the import against COPY, then the duplicate scan and check
-# (each prints its table; bench/README.md explains them). Sizes: BENCH_SIZES (pages,
-# duplicates), BENCH_IMPORT_ROWS (import, default 1,000,000).
+# Pages against raw SQL, then the import against COPY, then the sales funnel against one
+# raw query (each prints its table; bench/README.md explains them). Sizes: BENCH_SIZES
+# (pages), BENCH_IMPORT_ROWS (import, default 1,000,000), BENCH_FUNNEL_DEALS (funnel,
+# default 1,000,000 deals with 10 stage visits each).
 BENCH_IMPORT_ROWS ?= 1000000
+BENCH_FUNNEL_DEALS ?= 1000000
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/import_bench.py --rows $(BENCH_IMPORT_ROWS) --db postgresql
 	$(PY) bench/import_bench.py --rows $(BENCH_IMPORT_ROWS) --db sqlite
+	$(PY) bench/funnel_bench.py --deals $(BENCH_FUNNEL_DEALS) --db postgresql
+	$(PY) bench/funnel_bench.py --deals $(BENCH_FUNNEL_DEALS) --db sqlite
 	$(PY) bench/dedup_bench.py
 
 lint: install

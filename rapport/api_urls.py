@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("rapport.planner.api_urls")),
     path("", include("rapport.catalog.api_urls")),
     path("", include("rapport.sales.api_urls")),
+    path("", include("rapport.sales.plan_api_urls")),
     path("reports/", include("rapport.sales.report_api_urls")),
     path("", include("rapport.documents.api_urls")),
     path("", include("rapport.billing.api_urls")),

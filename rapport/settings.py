@@ -216,6 +216,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or a "kind" with different choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "DealStatusEnum": "rapport.sales.models.DealStatus",
+        "InvoiceStatusEnum": "rapport.billing.models.InvoiceStatus",
+        "TaskStatusEnum": "rapport.planner.models.tasks.TaskStatus",
+        "JobStatusEnum": "rapport.core.models.JobStatus",
+        "ClientKindEnum": "rapport.parties.models.ClientKind",
+        "ProductKindEnum": "rapport.catalog.models.ProductKind",
+        "DocumentKindEnum": "rapport.documents.models.DocumentKind",
+        "ResourceKindEnum": "rapport.planner.models.calendar.ResourceKind",
+    },
 }
 API_TOKEN_TTL_DAYS = int(os.environ.get("RAPPORT_API_TOKEN_TTL_DAYS", "30"))
 
@@ -304,6 +315,8 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stale-jobs": {"task": "core.resume_stale_jobs", "schedule": 60},
     "planner-overdue-tasks": {"task": "planner.notify_overdue_tasks", "schedule": 15 * 60},
     "planner-events-soon": {"task": "planner.notify_events_soon", "schedule": 60},
+    # Invoices due today and newly overdue: their managers are told once per day.
+    "billing-invoices-due": {"task": "billing.notify_invoices_due", "schedule": 3600},
 }
 
 # --- e-mail and notifications (reminders, task and event notices) ----------------------

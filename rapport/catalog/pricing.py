@@ -97,12 +97,15 @@ def price_for(
 
 
 def _group_ancestors(group_id: object) -> list[object]:
+    """The group and its parents, up to the root (one query; a cycle stops the walk)."""
+    if group_id is None:
+        return []
+    parents: dict[object, object] = dict(ProductGroup.objects.values_list("id", "parent_id"))
     ids: list[object] = []
-    while group_id is not None and group_id not in ids:
-        ids.append(group_id)
-        group_id = (
-            ProductGroup.objects.filter(pk=group_id).values_list("parent_id", flat=True).first()
-        )
+    current: object = group_id
+    while current is not None and current not in ids:
+        ids.append(current)
+        current = parents.get(current)
     return ids
 
 

@@ -35,6 +35,9 @@ class Organisation(models.Model):
     tax_id = models.CharField(_("tax id"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=500, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    bank_details = models.TextField(
+        _("bank details"), blank=True, help_text=_("Bank, account, codes: printed on invoices.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -295,6 +298,7 @@ class AuditEvent(models.TextChoices):
     PERMISSION_CHANGE = "permission_change", _("Permission change")
     PURGE = "purge", _("Purged from trash")
     TOKEN_ISSUED = "token_issued", _("API token issued")
+    DOCUMENT_SENT = "document_sent", _("Document sent by e-mail")
 
 
 class AuditLog(models.Model):

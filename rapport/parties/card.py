@@ -15,24 +15,23 @@ stream), ``client_list_filters`` (controls in the list's filter panel).
 
 from __future__ import annotations
 
-SLOTS = ("client_actions", "client_details", "timeline_actions", "client_list_filters")
+from rapport.core import slots
 
-_slots: dict[str, list[tuple[int, str]]] = {slot: [] for slot in SLOTS}
+SLOTS = ("client_actions", "client_details", "timeline_actions", "client_list_filters")
+slots.declare(*SLOTS)
 
 
 def register(slot: str, template: str, *, order: int = 50) -> None:
-    if slot not in _slots:
+    if slot not in SLOTS:
         raise ValueError(f"Unknown slot {slot!r}; slots are {', '.join(SLOTS)}")
-    if all(name != template for _order, name in _slots[slot]):
-        _slots[slot].append((order, template))
-        _slots[slot].sort()
+    slots.register(slot, template, order=order)
 
 
 def templates(slot: str) -> list[str]:
     """The templates registered for ``slot``, in their order."""
-    return [name for _order, name in _slots[slot]]
+    return slots.templates(slot)
 
 
 def context() -> dict[str, list[str]]:
     """Every slot's templates, for a page's context (``card_<slot>``)."""
-    return {f"card_{slot}": templates(slot) for slot in SLOTS}
+    return slots.context(*SLOTS, prefix="card_")

@@ -10,8 +10,8 @@ def _mark_active(items: list[dict], path: str) -> list[dict]:
 
 
 def navigation(request):
-    """The main menu, the "Data" menu (import, duplicates, jobs, trash) and the settings
-    menu, each item marked active by URL prefix."""
+    """The main menu and its dropdowns (sales, data, settings), each item marked active by
+    URL prefix."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -54,32 +54,86 @@ def navigation(request):
     ]
     if user.can_write:
         data_items.insert(0, {"url": "/imports/", "label": _("Import"), "icon": "upload"})
-    _mark_active(data_items, path)
-    settings_items = []
+    dropdowns = [
+        _dropdown(_("Sales"), "briefcase", "sales-menu", _sales_items(user), path),
+        _dropdown(_("Data"), "database", "data-menu", data_items, path),
+    ]
     if user.is_administrator:
-        settings_items = _mark_active(
-            [
-                {"url": reverse("core:users"), "label": _("Users"), "icon": "people"},
-                {
-                    "url": reverse("core:departments"),
-                    "label": _("Departments"),
-                    "icon": "diagram-3",
-                },
-                {"url": reverse("core:properties"), "label": _("Properties"), "icon": "ui-checks"},
-                {
-                    "url": reverse("interactions:settings"),
-                    "label": _("Interaction types and interests"),
-                    "icon": "sliders",
-                },
-                {"url": reverse("core:audit"), "label": _("Audit log"), "icon": "journal-text"},
-            ],
-            path,
-        )
+        dropdowns.append(_dropdown(_("Settings"), "gear", "settings-menu", _settings_items(), path))
     return {
         "nav_items": items,
-        "data_items": data_items,
-        "data_active": any(i["active"] for i in data_items),
-        "settings_items": settings_items,
-        "settings_active": any(i["active"] for i in settings_items),
+        "dropdowns": dropdowns,
         "profile_active": path.startswith("/profile/"),
     }
+
+
+def _dropdown(label: object, icon: str, testid: str, items: list[dict], path: str) -> dict:
+    links = _mark_active([i for i in items if "url" in i], path)
+    return {
+        "label": label,
+        "icon": icon,
+        "testid": testid,
+        "items": items,
+        "active": any(i["active"] for i in links),
+    }
+
+
+_DIVIDER = {"divider": True}
+
+
+def _sales_items(user) -> list[dict]:
+    items = [
+        {"url": reverse("sales:board"), "label": _("Deal board"), "icon": "kanban"},
+        {"url": reverse("sales:deal_list"), "label": _("Deals"), "icon": "briefcase"},
+        {"url": reverse("sales_reports:funnel"), "label": _("Sales funnel"), "icon": "funnel"},
+        {"url": reverse("sales_reports:plan_list"), "label": _("Sales plans"), "icon": "bullseye"},
+        _DIVIDER,
+        {"url": reverse("billing:invoice_list"), "label": _("Invoices"), "icon": "receipt"},
+        {"url": reverse("billing:payment_list"), "label": _("Payments"), "icon": "cash-coin"},
+        {"url": reverse("billing:receivables"), "label": _("Receivables"), "icon": "hourglass"},
+        _DIVIDER,
+        {"url": reverse("catalog:product_list"), "label": _("Products"), "icon": "box-seam"},
+        {"url": reverse("catalog:price_list_list"), "label": _("Price lists"), "icon": "tags"},
+    ]
+    if user.sees_everything:
+        # Directors keep the catalogue and its prices too (administrators also have Settings).
+        items.append(
+            {
+                "url": reverse("catalog:settings"),
+                "label": _("Catalogue settings"),
+                "icon": "sliders",
+            }
+        )
+    return items
+
+
+def _settings_items() -> list[dict]:
+    return [
+        {"url": reverse("core:users"), "label": _("Users"), "icon": "people"},
+        {"url": reverse("core:departments"), "label": _("Departments"), "icon": "diagram-3"},
+        {"url": reverse("core:properties"), "label": _("Properties"), "icon": "ui-checks"},
+        {
+            "url": reverse("interactions:settings"),
+            "label": _("Interaction types and interests"),
+            "icon": "sliders",
+        },
+        {
+            "url": reverse("sales:pipeline_settings"),
+            "label": _("Pipelines"),
+            "icon": "signpost-split",
+        },
+        {"url": reverse("catalog:group_list"), "label": _("Product groups"), "icon": "folder"},
+        {
+            "url": reverse("documents:templates"),
+            "label": _("Document templates"),
+            "icon": "file-earmark-word",
+        },
+        {
+            "url": reverse("billing:number_series"),
+            "label": _("Invoice numbering"),
+            "icon": "123",
+        },
+        {"url": reverse("core:audit"), "label": _("Audit log"), "icon": "journal-text"},
+        _DIVIDER,
+        {"url": reverse("admin:index"), "label": _("Reference lists"), "icon": "list-ul"},
+    ]

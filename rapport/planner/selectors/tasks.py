@@ -4,6 +4,7 @@ discipline report (aggregated in SQL)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,7 +170,7 @@ def discipline_report(
     user_rows: list[DisciplineRow] = []
     by_department: dict[Any, DisciplineRow] = {}
 
-    def add(target: DisciplineRow, row: dict[str, Any]) -> None:
+    def add(target: DisciplineRow, row: Mapping[str, Any]) -> None:
         for name in measures:
             setattr(target, name, getattr(target, name) + row[name])
 
@@ -183,9 +184,12 @@ def discipline_report(
                 by_department.setdefault(dep, DisciplineRow(str(departments[dep]), "department")),
                 row,
             )
-    for row in per_department_pool:
-        dep = row["executor_department"]
-        add(by_department.setdefault(dep, DisciplineRow(str(departments[dep]), "department")), row)
+    for pool_row in per_department_pool:
+        dep = pool_row["executor_department"]
+        add(
+            by_department.setdefault(dep, DisciplineRow(str(departments[dep]), "department")),
+            pool_row,
+        )
     user_rows.sort(key=lambda r: r.label.lower())
     department_rows = sorted(by_department.values(), key=lambda r: r.label.lower())
     return department_rows + user_rows

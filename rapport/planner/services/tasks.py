@@ -66,7 +66,7 @@ def _url(task: Task) -> str:
 
 
 def _executors(task: Task) -> list[User]:
-    if task.executor_id is not None:
+    if task.executor is not None:  # no query when there is no executor
         return [task.executor]
     if task.executor_department_id is not None:
         return list(User.objects.filter(department=task.executor_department_id, is_active=True))
@@ -364,12 +364,9 @@ def task_reserve_time(*, actor: User, task: Task, start: dt.datetime, end: dt.da
     """Reserve time for the task in the calendar: an event organised by ``actor`` and
     linked to the task (moved if the task already reserved some)."""
     _require_executor(actor, task)
-    if (
-        task.event_id is not None
-        and task.event.deleted_at is None
-        and access.can_edit(actor, task.event)
-    ):
-        return event_update(actor=actor, event=task.event, start=start, end=end)
+    reserved = task.event  # no query when there is no event
+    if reserved is not None and reserved.deleted_at is None and access.can_edit(actor, reserved):
+        return event_update(actor=actor, event=reserved, start=start, end=end)
     event = event_create(
         actor=actor,
         title=task.title,

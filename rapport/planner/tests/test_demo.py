@@ -37,7 +37,9 @@ def test_demo_company_has_interactions_events_and_tasks_once(settings):
     now = timezone.now()
     assert all(abs((e.start - now).days) <= 14 for e in Event.objects.all())
 
-    assert set(Task.objects.values_list("executor__username", flat=True)) <= {
+    # The planner's own demo tasks (deals' typical actions give tasks to their managers).
+    planner_tasks = Task.objects.filter(content_type__isnull=True)
+    assert set(planner_tasks.values_list("executor__username", flat=True)) <= {
         "manager1",
         "manager2",
     }

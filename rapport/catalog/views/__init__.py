@@ -1,0 +1,1 @@
+"""Pages of the catalogue: products, groups, price lists, settings."""
