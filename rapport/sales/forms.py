@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rapport.catalog.models import Currency, PriceType, Product
+from rapport.catalog.models import Currency, PriceType, Product, ProductGroup
 from rapport.core import access
 from rapport.core.models import Department, User
-from rapport.parties.models import Client, ContactPerson, Source
+from rapport.parties.models import Client, ContactPerson, Source, Tag
 
 from .models import STAGE_REQUIREMENTS, Competitor, DealStatus, LostReason, Pipeline, Stage
 from .services.pipelines import COLORS
@@ -173,7 +173,7 @@ class DealFilterForm(forms.Form):
     )
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[("", _("Any")), *DealStatus.choices],
+        choices=[("", _("Any")), *DealStatus.choices, ("closed", _("Closed (won or lost)"))],
         required=False,
         widget=forms.Select(SELECT),
     )
@@ -202,6 +202,20 @@ class DealFilterForm(forms.Form):
     closed_to = forms.DateField(
         label=_("Closed to"), required=False, widget=forms.DateInput({**TEXT, "type": "date"})
     )
+    product_group = forms.ModelChoiceField(
+        label=_("Product group"),
+        queryset=ProductGroup.objects.all(),
+        required=False,
+        widget=forms.Select(SELECT),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Client category"),
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=forms.Select(SELECT),
+    )
+    # The funnel's drill-down: deals that got at least as far as this stage.
+    reached = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():

@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.catalog.models import Currency, Product, Unit
-from rapport.catalog.pricing import line_amounts
+from rapport.catalog.pricing import discount_for, line_amounts, manual_discount_limit
+from rapport.core.models import User
 
 from ..models import Invoice, InvoiceLine
 from .checks import (
@@ -119,6 +121,41 @@ def clean_lines(lines: Iterable[Mapping[str, Any]]) -> list[CleanLine]:
     if errors:
         raise ValidationError({"lines": errors})
     return cleaned
+
+
+def check_manual_discounts(
+    *,
+    actor: User,
+    client: Any,
+    lines: list[CleanLine],
+    granted: Iterable[tuple[Any, Decimal]] = (),
+) -> None:
+    """A discount above what the actor's role may give by hand must be the automatic one
+    for this client and product, or one already granted: on the deal the invoice comes
+    from, or on the draft's saved lines (``granted``: (product id, percent) pairs)."""
+    limit = manual_discount_limit(actor)
+    over = [(n, line) for n, line in enumerate(lines, start=1) if line.discount_percent > limit]
+    if not over:
+        return
+    allowed: dict[Any, Decimal] = {}
+    for product_id, percent in granted:
+        allowed[str(product_id)] = max(allowed.get(str(product_id), Decimal(0)), percent)
+    categories: list[object] = list(client.tags.values_list("pk", flat=True))
+    today = timezone.localdate()
+    errors = []
+    for number, line in over:
+        automatic = Decimal(0)
+        if line.product is not None:
+            automatic = discount_for(client_category_ids=categories, product=line.product, on=today)
+        key = str(line.product.pk) if line.product is not None else "None"
+        if line.discount_percent <= max(automatic, allowed.get(key, Decimal(0))):
+            continue
+        errors.append(
+            _("Line %(n)s: the discount %(discount)s%% is above your limit of %(limit)s%%.")
+            % {"n": number, "discount": line.discount_percent, "limit": limit}
+        )
+    if errors:
+        raise ValidationError({"lines": errors})
 
 
 def compute_lines(

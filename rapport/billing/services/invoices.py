@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -37,7 +38,7 @@ from .checks import (
     require_writer,
     visible_client,
 )
-from .invoice_lines import _recompute_totals, _store_lines, clean_lines
+from .invoice_lines import _recompute_totals, _store_lines, check_manual_discounts, clean_lines
 
 _UNSET: Any = object()
 
@@ -70,8 +71,10 @@ def invoice_create(
     comment: str = "",
     marked_for_1c: bool = False,
     lines: Iterable[Mapping[str, Any]] = (),
+    granted_discounts: Iterable[tuple[Any, Decimal]] = (),
 ) -> Invoice:
-    """A draft invoice for a client the actor can see (optionally for one of its deals)."""
+    """A draft invoice for a client the actor can see (optionally for one of its deals).
+    ``granted_discounts``: (product id, percent) allowed beyond the actor's own limit."""
     require_writer(actor)
     client = visible_client(actor, client)
     deal_obj = _visible_deal(actor, deal) if deal not in (None, "") else None
@@ -88,6 +91,7 @@ def invoice_create(
     if owner is None:
         owner = actor
     cleaned = clean_lines(lines)
+    check_manual_discounts(actor=actor, client=client, lines=cleaned, granted=granted_discounts)
     invoice = Invoice(
         organisation=org,
         date=date,
@@ -138,6 +142,10 @@ def invoice_from_deal(*, actor: User, deal: Deal | Any, **overrides: Any) -> Inv
         "manager": found.manager,
         "contact": contact,
         "lines": lines,
+        # The deal's discounts were within the limits of whoever set them.
+        "granted_discounts": [
+            (line.get("product"), line.get("discount_percent") or Decimal(0)) for line in lines
+        ],
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return invoice_create(actor=actor, **values)
@@ -204,7 +212,10 @@ def invoice_update(
     if marked_for_1c is not _UNSET:
         invoice.marked_for_1c = bool(marked_for_1c)
     if lines is not None:
-        _store_lines(invoice, clean_lines(lines))
+        cleaned = clean_lines(lines)
+        saved = invoice.lines.values_list("product_id", "discount_percent")
+        check_manual_discounts(actor=actor, client=invoice.client, lines=cleaned, granted=saved)
+        _store_lines(invoice, cleaned)
     elif prices_include_vat is not _UNSET or currency is not _UNSET:
         _recompute_totals(invoice)
     invoice.updated_at = timezone.now()

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from rapport.billing import services
-from rapport.catalog.models import Currency
-from rapport.core.models import Organisation
+from rapport.catalog.models import Currency, ManualDiscountLimit
+from rapport.core.models import Organisation, Role
 from rapport.parties.tests.factories import ClientFactory
 
 D = Decimal
@@ -25,6 +25,8 @@ def world(staff):
     usd = Currency.objects.create(code="USD", name="US dollar")
     client1 = ClientFactory(name="Alpha", manager=staff.manager1, department=staff.sales)
     client3 = ClientFactory(name="Gamma", manager=staff.manager3, department=staff.service)
+    # Managers may give up to 20% by hand (without a limit they may give none).
+    ManualDiscountLimit.objects.create(role=Role.MANAGER, max_percent=Decimal(20))
     return SimpleNamespace(staff=staff, org=org, eur=eur, usd=usd, client1=client1, client3=client3)
 
 

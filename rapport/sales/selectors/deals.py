@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.catalog.selectors import group_subtree_ids
 from rapport.core import access
 from rapport.core.models import User
 from rapport.parties.models import Client
@@ -41,6 +42,34 @@ class DealFilters:
     closed_from: dt.date | None = None
     closed_to: dt.date | None = None
     search: str = ""
+    # The funnel's drill-down: deals that got at least as far as this stage (any status).
+    reached: Any = None
+    product_group: Any = None
+    category: Any = None
+
+
+# "closed" in a filter: won or lost.
+CLOSED = "closed"
+
+
+def narrow_deals(
+    qs: QuerySet[Deal], *, department: Any = None, product_group: Any = None, category: Any = None
+) -> QuerySet[Deal]:
+    """Deals of a department (and the ones below it), with a line of a product group (or
+    a group below it), of clients in a category: the filters the list and the funnel share."""
+    if department is not None:
+        qs = qs.filter(department_id__in=access.department_subtree_ids(department))
+    if product_group is not None:
+        groups = group_subtree_ids(product_group)
+        qs = qs.filter(
+            Exists(DealLine.objects.filter(deal_id=OuterRef("pk"), product__group_id__in=groups))
+        )
+    if category is not None:
+        tagged = Client.tags.through.objects.filter(
+            client_id=OuterRef("client_id"), tag_id=category
+        )
+        qs = qs.filter(Exists(tagged))
+    return qs
 
 
 def _uuid(value: Any) -> Any:
@@ -70,12 +99,25 @@ def deal_list(*, actor: User, filters: DealFilters | None = None) -> QuerySet[De
     qs = access.visible_to(actor, Deal).select_related(
         "client", "stage", "pipeline", "manager", "currency"
     )
-    for name in ("pipeline", "stage", "manager", "department", "client"):
+    for name in ("pipeline", "stage", "manager", "client"):
         value = _uuid(getattr(f, name))
         if value is not None:
             qs = qs.filter(**{f"{name}_id": value})
+    qs = narrow_deals(
+        qs,
+        department=_uuid(f.department),
+        product_group=_uuid(f.product_group),
+        category=_uuid(f.category),
+    )
+    reached = _uuid(f.reached)
+    if reached is not None:
+        stage = Stage.objects.filter(pk=reached).values_list("pipeline_id", "position").first()
+        pipeline_id, position = stage or (None, 0)
+        qs = qs.filter(pipeline_id=pipeline_id, furthest_position__gte=position)
     if f.status in DealStatus.values:
         qs = qs.filter(status=f.status)
+    elif f.status == CLOSED:
+        qs = qs.filter(status__in=[DealStatus.WON, DealStatus.LOST])
     if f.created_from:
         qs = qs.filter(created_at__gte=_day_start(f.created_from, actor))
     if f.created_to:

@@ -34,12 +34,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -52,9 +50,10 @@ from rapport.catalog.models import ProductGroup
 from rapport.catalog.pricing import quantize
 from rapport.core import access
 from rapport.core.models import Department, User
-from rapport.parties.models import Client, Tag
+from rapport.parties.models import Tag
 
-from ..models import Deal, DealLine, DealStatus, Pipeline, Stage, StageVisit
+from ..models import Deal, DealStatus, Pipeline, Stage, StageVisit
+from .deals import narrow_deals
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -236,43 +235,18 @@ def funnel_filters(*, params: Mapping[str, Any]) -> FunnelFilters:
 # --- the funnel -----------------------------------------------------------------------
 
 
-def product_group_subtree_ids(group_id: Any) -> list[Any]:
-    """Ids of a product group and all groups below it (one query)."""
-    children: dict[Any, list[Any]] = {}
-    for gid, parent in ProductGroup.objects.values_list("id", "parent_id"):
-        children.setdefault(parent, []).append(gid)
-    result, stack = [], [group_id]
-    while stack:
-        current = stack.pop()
-        if current in result:
-            continue
-        result.append(current)
-        stack.extend(children.get(current, ()))
-    return result
-
-
 def funnel_deals(*, actor: User, filters: FunnelFilters) -> QuerySet[Deal]:
     """The deals of the pipeline the funnel counts: in the caller's scope and matching
     the filters (any status, any date)."""
     qs = access.visible_to(actor, Deal).filter(pipeline_id=filters.pipeline)
     if filters.manager is not None:
         qs = qs.filter(manager_id=filters.manager)
-    if filters.department is not None:
-        qs = qs.filter(department_id__in=access.department_subtree_ids(filters.department))
-    if filters.product_group is not None:
-        groups = product_group_subtree_ids(filters.product_group)
-        qs = qs.filter(
-            Exists(DealLine.objects.filter(deal_id=OuterRef("pk"), product__group_id__in=groups))
-        )
-    if filters.category is not None:
-        qs = qs.filter(
-            Exists(
-                Client.tags.through.objects.filter(
-                    client_id=OuterRef("client_id"), tag_id=filters.category
-                )
-            )
-        )
-    return qs
+    return narrow_deals(
+        qs,
+        department=filters.department,
+        product_group=filters.product_group,
+        category=filters.category,
+    )
 
 
 def period_bounds(date_from: dt.date, date_to: dt.date, tz: Any = None) -> tuple[dt.datetime, ...]:

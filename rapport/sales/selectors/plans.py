@@ -38,13 +38,14 @@ from django.db.models.functions import NullIf
 from django.utils import timezone
 
 from rapport.catalog.pricing import base_currency, quantize, rate_on
+from rapport.catalog.selectors import group_subtree_ids
 from rapport.core import access
 from rapport.core.models import ReadScope, Role, User
 from rapport.parties.models import Client
 
 from ..models import Deal, DealLine, DealStatus, SalesPlan, SalesPlanLine
 from ..services.plans import TARGETS, period_end
-from .funnel import period_bounds, product_group_subtree_ids
+from .funnel import period_bounds
 
 ZERO = Decimal("0.00")
 
@@ -212,7 +213,7 @@ def plan_vs_fact(*, actor: User, plan: SalesPlan) -> PlanFact:
         )
         aggregates = {}
         for index, row in enumerate(by_kind["product_group"]):
-            q = Q(product__group_id__in=product_group_subtree_ids(row.line.product_group_id))
+            q = Q(product__group_id__in=group_subtree_ids(row.line.product_group_id))
             aggregates[f"a{index}"] = Sum(in_base, filter=q)
             aggregates[f"n{index}"] = Count("deal_id", filter=q, distinct=True)
         totals = DealLine.objects.filter(deal_id__in=won.values("pk")).aggregate(**aggregates)

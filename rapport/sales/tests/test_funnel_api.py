@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from rapport.sales.models import Pipeline
+from rapport.sales.selectors import funnel as selectors
 
 from .test_funnel import world  # noqa: F401  (fixture)
 
@@ -142,3 +143,29 @@ def test_director_sees_the_funnel(staff, page, login):
     page.click("text=Closed in the period")
     page.wait_for_selector("[data-testid=funnel-table][data-mode=closed]")
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize("view", ["open", "closed"])
+def test_every_drill_down_lists_the_deals_the_funnel_counts(staff, world, client, view):  # noqa: F811
+    import re
+    from html import unescape
+
+    pipeline, stages = world
+    client.force_login(staff.director)
+    url = reverse("sales_reports:funnel")
+    html = client.get(f"{url}?pipeline={pipeline.pk}&{PERIOD}&view={view}").content.decode()
+    links = [unescape(u) for u in re.findall(r'<a href="([^"]+)" data-testid="funnel-drill"', html)]
+    figures = selectors.funnel(
+        actor=staff.director,
+        filters=selectors.funnel_filters(
+            params={
+                "pipeline": str(pipeline.pk),
+                "date_from": "2025-01-01",
+                "date_to": "2025-12-31",
+            }
+        ),
+    )
+    assert len(links) == len(stages) == len(figures.stages)
+    for link, row in zip(links, figures.stages, strict=True):
+        listed = client.get(link).content.decode().count('data-testid="deal-row"')
+        assert listed == (row.open_count if view == "open" else row.reached), link

@@ -33,11 +33,13 @@ def _percent(value: float | None) -> str:
 
 
 def _drill(base: str, filters: selectors.FunnelFilters, stage: Any, mode: str) -> str:
-    params: dict[str, Any] = {"pipeline": filters.pipeline, "stage": stage}
+    params: dict[str, Any] = {"pipeline": filters.pipeline}
     if mode == "open":
-        params["status"] = "open"
+        params.update(stage=stage, status="open")
     else:
+        # The closed funnel counts the deals that got at least as far as the stage.
         params.update(
+            reached=stage,
             status="closed",
             closed_from=filters.date_from.isoformat(),
             closed_to=filters.date_to.isoformat(),
