@@ -10,6 +10,45 @@ from rapport.core.services import api_token_issue
 from rapport.core.tests.factories import DepartmentFactory, UserFactory
 
 
+@pytest.fixture(scope="session")
+def _migrated_data(django_db_setup, django_db_blocker):
+    """The rows data migrations wrote (relationship statuses, interaction types...)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(autouse=True)
+def _restore_migrated_data(request):
+    """Transactional tests (live server, on_commit, worker processes) end by emptying the
+    database, data migrations' rows included: each test that finds them gone gets them
+    back. (Django's serialized rollback would do it, but its copy does not survive the
+    browser tests' event loop.)"""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        names & {"transactional_db", "live_server"}
+    )
+    if not transactional:
+        return
+    # Taken by the first transactional test, before any of them emptied the database.
+    migrated = request.getfixturevalue("_migrated_data")
+    request.getfixturevalue("transactional_db")
+    from django.core import serializers
+    from django.db import connection
+
+    from rapport.parties.models import RelationshipStatus
+
+    if not RelationshipStatus.objects.exists():
+        # Content types and permissions come back by themselves (post_migrate).
+        with connection.constraint_checks_disabled():
+            for row in serializers.deserialize("json", migrated):
+                if row.object._meta.app_label.startswith(("contenttypes", "auth")):
+                    continue
+                row.save()
+
+
 @pytest.fixture
 def staff(db):
     """admin, director, head (Sales), manager1 and manager2 (Sales), manager3 (Service),

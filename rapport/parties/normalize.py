@@ -121,6 +121,8 @@ def _international_e164(value: str) -> str | None:
     if not _INTERNATIONAL.fullmatch(value):
         return None
     digits = _SEPARATORS.sub("", value[1:])
+    if len(digits) < 4 or digits[0] == "0":  # no country code starts with 0
+        return None
     for length in (1, 2, 3):
         code = int(digits[:length])
         if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:

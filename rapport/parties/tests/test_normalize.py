@@ -380,6 +380,8 @@ def test_the_international_shortcut_answers_what_parsing_answers():
 
 @given(st.text("+0123456789 -().", min_size=7, max_size=25))
 @settings(max_examples=500)
+@example("+049100")  # "049" is not Germany's 49
+@example("+ -() .-")  # no digits at all
 def test_the_international_shortcut_never_disagrees_on_random_input(text):
     fast = normalize._international_e164(text)
     if fast is not None:

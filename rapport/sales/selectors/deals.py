@@ -112,8 +112,9 @@ def deal_list(*, actor: User, filters: DealFilters | None = None) -> QuerySet[De
     reached = _uuid(f.reached)
     if reached is not None:
         stage = Stage.objects.filter(pk=reached).values_list("pipeline_id", "position").first()
-        pipeline_id, position = stage or (None, 0)
-        qs = qs.filter(pipeline_id=pipeline_id, furthest_position__gte=position)
+        if stage is None:
+            return qs.none()
+        qs = qs.filter(pipeline_id=stage[0], furthest_position__gte=stage[1])
     if f.status in DealStatus.values:
         qs = qs.filter(status=f.status)
     elif f.status == CLOSED:

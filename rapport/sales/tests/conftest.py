@@ -24,23 +24,6 @@ from rapport.core.models import Organisation
 from .factories import PipelineFactory, currency
 
 
-@pytest.fixture(autouse=True)
-def _lead_status(request):
-    """A live-server (transactional) test flushes the database, data migrations included:
-    bring back the relationship status client factories use, for every test after it."""
-    marker = request.node.get_closest_marker("django_db")
-    names = set(request.fixturenames)
-    if (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in names:
-        request.getfixturevalue("transactional_db")
-    elif marker is not None or "db" in names:
-        request.getfixturevalue("db")
-    else:
-        return
-    from rapport.parties.models import RelationshipStatus
-
-    RelationshipStatus.objects.get_or_create(code="lead", defaults={"name": "Lead"})
-
-
 @pytest.fixture
 def catalog(db):
     Organisation.objects.create(name="Our company", currency="EUR")
