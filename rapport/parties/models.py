@@ -265,7 +265,12 @@ class ContactPoint(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     client = models.ForeignKey(
-        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="contact_points"
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="contact_points",
+        db_index=False,  # partial index below
     )
     contact = models.ForeignKey(
         ContactPerson,
@@ -273,6 +278,7 @@ class ContactPoint(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="contact_points",
+        db_index=False,  # partial index below
     )
     channel = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
     type = models.CharField(_("type"), max_length=32, blank=True)
@@ -281,11 +287,25 @@ class ContactPoint(models.Model):
     normalized = models.CharField(max_length=300)
     position = models.PositiveSmallIntegerField(default=0)
 
-    history = HistoricalRecords(no_db_index=["normalized"])
+    # The history's owner indexes are partial too (migration 0009, by hand: simple-history
+    # gives its models no way to declare them).
+    history = HistoricalRecords(no_db_index=["normalized", "client", "contact"])
 
     class Meta:
         ordering = ["channel", "position"]
         indexes = [
+            # A point belongs to a client or to a contact person, never both: each owner
+            # index skips the other half's NULLs (an import of clients writes millions).
+            models.Index(
+                fields=["client"],
+                name="contactpoint_client_idx",
+                condition=models.Q(client__isnull=False),
+            ),
+            models.Index(
+                fields=["contact"],
+                name="contactpoint_contact_idx",
+                condition=models.Q(contact__isnull=False),
+            ),
             models.Index(fields=["channel", "normalized"], name="contactpoint_lookup_idx"),
             # Search as you type by the start of an e-mail or phone (LIKE 'x%' on PostgreSQL
             # needs the pattern operator class; other databases ignore it).

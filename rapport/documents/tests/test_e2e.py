@@ -1,4 +1,4 @@
-"""Browser test: on a deal's documents panel, generate an offer and download the DOCX."""
+"""Browser test: on the deal card, generate an offer and download the DOCX."""
 
 import io
 
@@ -15,20 +15,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_generate_an_offer_and_download_it(page, login, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    from rapport.parties.models import RelationshipStatus
-
-    RelationshipStatus.objects.get_or_create(code="lead", defaults={"name": "Lead"})
     admin = UserFactory(username="boss", role=Role.ADMINISTRATOR)
     manager = UserFactory(username="anna", role=Role.MANAGER)
     template = install_template(admin, "commercial_offer.ru.docx", "ru", name="КП")
     deal = make_deal(manager=manager)
     login("anna")
-    page.goto(f"/documents/record/sales.deal/{deal.pk}/")
+    page.goto(deal.get_absolute_url())
     panel = page.get_by_test_id("record-documents")
     panel.get_by_test_id("no-documents").wait_for()
     panel.get_by_test_id("generate-template").select_option(str(template.pk))
     panel.get_by_test_id("generate").click()
     page.get_by_test_id("document").wait_for()
+    assert page.url.endswith(deal.get_absolute_url())  # back on the deal card
     assert page.get_by_test_id("document-version").inner_text() == "v1"
     with page.expect_download() as info:
         page.get_by_test_id("download-docx").click()
