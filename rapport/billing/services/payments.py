@@ -119,7 +119,12 @@ def _allocate(
             {
                 "allocations": [
                     _("%(line)s: %(amount)s is more than invoice %(number)s still owes (%(owed)s).")
-                    % {"line": label, "amount": amount, "number": invoice, "owed": outstanding}
+                    % {
+                        "line": label,
+                        "amount": amount,
+                        "number": invoice.number or invoice,
+                        "owed": outstanding,
+                    }
                 ]
             }
         )
