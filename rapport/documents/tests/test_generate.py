@@ -199,3 +199,14 @@ def test_sample_render_of_every_shipped_template(staff, media):
         data = services.template_sample_render(actor=staff.manager1, template=template)
         doc = docx.Document(io.BytesIO(data))
         assert "Office chair Ergo 300" in doc.tables[0].rows[1].cells[1].text
+
+
+def test_a_generated_document_shows_on_the_deal_timeline(staff, settings, tmp_path):
+    from rapport.sales.selectors.deals import deal_timeline
+
+    settings.MEDIA_ROOT = tmp_path
+    template = install_template(staff.admin, "commercial_offer.docx", "en", name="Offer")
+    deal = make_deal(manager=staff.manager1)
+    services.document_generate(actor=staff.manager1, template=template, record=deal)
+    [entry] = [i for i in deal_timeline(actor=staff.manager1, deal=deal) if i.kind == "document"]
+    assert entry.title == f"Document: Offer — {deal.title}, v1" and entry.user == staff.manager1

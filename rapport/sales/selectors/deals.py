@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from rapport.catalog.selectors import group_subtree_ids
 from rapport.core import access
 from rapport.core.models import User
+from rapport.documents.selectors import documents_for
 from rapport.parties.models import Client
 from rapport.parties.normalize import normalize_name
 
@@ -353,7 +354,7 @@ class TimelineItem:
 
 
 def deal_timeline(*, actor: User, deal: Deal, limit: int = 100) -> list[TimelineItem]:
-    """Stage changes, closing, interactions and tasks linked to the deal, newest first."""
+    """Stage changes, closing, interactions, tasks and documents of the deal, newest first."""
     from rapport.interactions.models import Interaction
     from rapport.planner.models import Task
 
@@ -425,6 +426,22 @@ def deal_timeline(*, actor: User, deal: Deal, limit: int = 100) -> list[Timeline
                 icon="check2-square",
                 url=reverse("planner:task_detail", kwargs={"pk": task.pk}),
                 user=task.executor,
+            )
+        )
+    for document in documents_for(actor=actor, target="sales.deal", record=deal)[:limit]:
+        name = document.title or document.template.name
+        items.append(
+            TimelineItem(
+                at=document.created_at,
+                kind="document",
+                title=_("Document: %(name)s, v%(version)s")
+                % {"name": name, "version": document.version},
+                icon="file-earmark-text",
+                url=reverse("documents:docx", kwargs={"pk": document.pk}),
+                user=document.created_by,
+                text=_("Sent to %(to)s") % {"to": ", ".join(document.sent_to)}
+                if document.sent_at
+                else "",
             )
         )
     items.sort(key=lambda i: i.at, reverse=True)
