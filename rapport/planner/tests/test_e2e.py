@@ -19,6 +19,18 @@ def _monday_next_week():
     return today + dt.timedelta(days=7 - today.weekday())
 
 
+def _settled_box(locator):
+    """The element's box once the calendar has drawn it again after a move (it redraws
+    the events it fetched: for a moment the block is not on the page)."""
+    for _attempt in range(50):
+        locator.wait_for(state="visible")
+        box = locator.bounding_box()
+        if box is not None:
+            return box
+        locator.page.wait_for_timeout(100)
+    raise AssertionError("the event block did not settle")
+
+
 def test_plan_meeting_see_conflict_and_move_by_dragging(page, login):
     UserFactory(username="anna", role=Role.MANAGER, time_zone="UTC")
     colleague = UserFactory(
@@ -57,7 +69,7 @@ def test_plan_meeting_see_conflict_and_move_by_dragging(page, login):
     block = page.locator(f'[data-testid="calendar-event"][data-event-id="{event.pk}"]')
     block.wait_for()
     slot = page.locator('td.fc-timegrid-slot-lane[data-time="13:00:00"]')
-    box, target = block.bounding_box(), slot.bounding_box()
+    box, target = _settled_box(block), slot.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 5)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2, target["y"] + 5, steps=12)
@@ -67,7 +79,7 @@ def test_plan_meeting_see_conflict_and_move_by_dragging(page, login):
     assert event.start == dt.datetime.combine(day, dt.time(13, 0), ZoneInfo("UTC"))
     # dragging onto the colleague's busy hour is refused and the event snaps back
     block = page.locator(f'[data-testid="calendar-event"][data-event-id="{event.pk}"]')
-    box = block.bounding_box()
+    box = _settled_box(block)
     target = page.locator('td.fc-timegrid-slot-lane[data-time="10:00:00"]').bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 5)
     page.mouse.down()
