@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -29,6 +30,23 @@ from .models import (
 )
 
 HUNDRED = Decimal(100)
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A number as people type it ("1 234,50", a Decimal, an int) as a finite Decimal;
+    None for blank or not a number (callers word the error for their field)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    text = str(value).strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
 
 
 def quantize(amount: Decimal, minor_units: int = 2) -> Decimal:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from .models import User
@@ -95,6 +97,12 @@ def can_edit(actor: User | None, record: Model) -> bool:
     if rule is not None:
         return rule(actor, record)
     return visible_to(actor, type(record)).filter(pk=record.pk).exists()
+
+
+def require_writer(actor: User) -> None:
+    """Refuses read-only users before any write (the same message in every app)."""
+    if not actor.can_write:
+        raise PermissionDenied(_("Your role is read-only."))
 
 
 def can_purge(actor: User | None) -> bool:

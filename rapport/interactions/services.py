@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core import access
 from rapport.core import services as core_services
+from rapport.core.access import require_writer as _require_writer
 from rapport.core.history import save_as
 from rapport.core.models import Role, User
 from rapport.parties.models import Client, ContactRole
@@ -34,11 +35,6 @@ _TEXT_FIELDS = ("subject", "description", "result", "next_step")
 
 def _pk(value: Any) -> Any:
     return getattr(value, "pk", value)
-
-
-def _require_writer(actor: User) -> None:
-    if not actor.can_write:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _visible_client(actor: User, value: Any) -> Client:

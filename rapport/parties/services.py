@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core import access
 from rapport.core import services as core_services
+from rapport.core.access import require_writer as _require_writer
 from rapport.core.history import delete_as, mark_actor, save_as
 from rapport.core.models import PropertyDefinition, PropertyTarget, User
 from rapport.core.properties import clean_property_values
@@ -68,11 +69,6 @@ _CONTACT_FIELDS = (
     "notes",
 )
 _ADDRESS_FIELDS = ("type", "country", "postal_code", "region", "city", "street")
-
-
-def _require_writer(actor: User) -> None:
-    if not actor.can_write:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _normalize_channel(channel: str, value: str) -> str:

@@ -4,7 +4,6 @@ and the row lock of an invoice. Each refusal names the field."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,11 +30,6 @@ def pk_of(value: Any) -> Any:
 def mark_reason(record: Model, reason: str) -> None:
     """The change reason the next history row of ``record`` gives."""
     setattr(record, "_change_reason", reason)  # noqa: B010  (simple-history's hook attribute)
-
-
-def require_writer(actor: User) -> None:
-    if not actor.can_write:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def require_edit(actor: User, record: Any) -> None:
@@ -102,16 +96,6 @@ def _manager(value: User | Any | None) -> User | None:
     if found is None:
         raise ValidationError({"manager": [_("Choose an active user.")]})
     return found
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        result = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        return None
-    return result if result.is_finite() else None
 
 
 def _lock(invoice: Invoice) -> Invoice:

@@ -13,13 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.catalog.models import Currency, Product, Unit
-from rapport.catalog.pricing import discount_for, line_amounts, manual_discount_limit
+from rapport.catalog.pricing import discount_for, line_amounts, manual_discount_limit, to_decimal
 from rapport.core.models import User
 
 from ..models import Invoice, InvoiceLine
-from .checks import (
-    _decimal,
-)
 
 HUNDRED = Decimal(100)
 
@@ -71,26 +68,26 @@ def clean_lines(lines: Iterable[Mapping[str, Any]]) -> list[CleanLine]:
         if not description:
             fail(_("choose a product or write a description."))
             continue
-        quantity = _decimal(row.get("quantity", 1))
+        quantity = to_decimal(row.get("quantity", 1))
         if quantity is None or quantity <= 0:
             fail(_("the quantity must be a number greater than zero."))
             continue
         if quantity != quantity.quantize(Decimal("0.001")) or quantity >= 10**12:
             fail(_("the quantity has at most 3 decimal places and 12 digits."))
             continue
-        price = _decimal(row.get("price", 0))
+        price = to_decimal(row.get("price", 0))
         if price is None or price < 0 or price >= 10**14:
             fail(_("the price must be a number, zero or more."))
             continue
         if price != price.quantize(Decimal("0.0001")):
             fail(_("the price has at most 4 decimal places."))
             continue
-        discount = _decimal(row.get("discount_percent") or 0)
+        discount = to_decimal(row.get("discount_percent") or 0)
         if discount is None or not 0 <= discount <= HUNDRED:
             fail(_("the discount must be between 0 and 100%."))
             continue
         if "vat_rate" in row:
-            vat_rate = _decimal(row.get("vat_rate"))
+            vat_rate = to_decimal(row.get("vat_rate"))
             if row.get("vat_rate") not in (None, "") and vat_rate is None:
                 fail(_("the VAT rate must be a number."))
                 continue

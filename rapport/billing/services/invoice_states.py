@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core import access
+from rapport.core.access import require_writer
 from rapport.core.history import mark_actor
 from rapport.core.models import User
 
@@ -20,7 +21,6 @@ from .checks import (
     _lock,
     mark_reason,
     require_edit,
-    require_writer,
 )
 from .numbering import number_allocate
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.catalog.models import Currency
+from rapport.core.access import require_writer
 from rapport.core.history import mark_actor
 from rapport.core.models import Organisation, User
 from rapport.parties.models import Client, ContactPerson
@@ -35,7 +36,6 @@ from .checks import (
     _organisation,
     _visible_deal,
     require_edit,
-    require_writer,
     visible_client,
 )
 from .invoice_lines import _recompute_totals, _store_lines, check_manual_discounts, clean_lines

@@ -21,7 +21,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.catalog.pricing import to_decimal
 from rapport.core import access
+from rapport.core.access import require_writer
 from rapport.core.history import mark_actor
 from rapport.core.models import Organisation, User
 from rapport.parties.models import Client
@@ -29,20 +31,18 @@ from rapport.parties.models import Client
 from ..models import OPEN_STATUSES, Invoice, Payment, PaymentAllocation, PaymentMethod
 from .checks import (
     _currency,
-    _decimal,
     _manager,
     _organisation,
     mark_reason,
     pk_of,
     require_edit,
-    require_writer,
     visible_client,
 )
 from .invoice_states import live_allocated, recompute_invoice
 
 
 def _money(value: Any, field: str, *, positive: bool = True) -> Decimal:
-    amount = _decimal(value)
+    amount = to_decimal(value)
     if amount is None:
         raise ValidationError({field: [_("Enter an amount.")]})
     if amount != amount.quantize(Decimal("0.01")) or amount >= 10**16:

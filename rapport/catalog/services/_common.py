@@ -4,7 +4,7 @@ cleaning with errors keyed by field, and the refusal to delete a record in use."
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from rapport.catalog.pricing import to_decimal
 from rapport.core.models import User
 
 from ..access import can_manage_catalog
@@ -41,19 +42,8 @@ def _required(text: str, field: str, errors: dict[str, list[str]]) -> None:
 def parse_decimal(value: Any, *, places: int, max_digits: int) -> Decimal:
     """A finite Decimal with at most ``places`` decimals and ``max_digits`` digits in all;
     ValueError with a message otherwise (a comma is accepted as the decimal point)."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError(_("Enter a number."))
-    if isinstance(value, Decimal):
-        number = value
-    else:
-        text = str(value).strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
-        if not text:
-            raise ValueError(_("Enter a number."))
-        try:
-            number = Decimal(text)
-        except InvalidOperation as exc:
-            raise ValueError(_("Enter a number.")) from exc
-    if not number.is_finite():
+    number = to_decimal(value)
+    if number is None:
         raise ValueError(_("Enter a number."))
     exponent = number.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:

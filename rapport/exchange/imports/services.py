@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core import jobs
+from rapport.core.access import require_writer as _require_writer
 from rapport.core.ids import new_id
 from rapport.core.models import Job, User
 
@@ -36,11 +37,6 @@ _MATCH_COLUMN = {
     "email": "emails",
     "phone": "phones",
 }
-
-
-def _require_writer(actor: User) -> None:
-    if not actor.can_write:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _open(file: IO[bytes], *, name: str, target: str, encoding: str, delimiter: str):

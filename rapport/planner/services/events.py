@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from rapport.core import access
+from rapport.core.access import require_writer as _require_writer
 from rapport.core.history import mark_actor
 from rapport.core.models import User
 from rapport.core.reminders import reminders_sync_record
@@ -47,11 +48,6 @@ EVENT_FIELDS = (
     "is_private",
     "client",
 )
-
-
-def _require_writer(actor: User) -> None:
-    if not actor.can_write:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _require_edit(actor: User, event: Event) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core import access
+from rapport.core.access import require_writer as _require_writer
 from rapport.core.history import mark_actor
 from rapport.core.models import Department, User
 from rapport.core.reminders import reminders_sync_record
@@ -37,11 +38,6 @@ from ..models import (
 from .events import event_create, event_update
 
 EDITABLE_FIELDS = ("title", "description", "deadline", "priority", "client")
-
-
-def _require_writer(actor: User) -> None:
-    if not actor.can_write:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _require_edit(actor: User, task: Task) -> None:

@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from rapport.core import access
+from rapport.core.access import require_writer
 from rapport.core.history import mark_actor
 from rapport.core.models import User
 
@@ -35,11 +36,6 @@ class DealConflict(Exception):
             "This deal was changed by %(user)s at %(time)s while you were editing it. "
             "Reload it and make your change again."
         ) % {"user": who, "time": when}
-
-
-def require_writer(actor: User) -> None:
-    if not actor.can_write:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def require_edit(actor: User, deal: Deal) -> None:

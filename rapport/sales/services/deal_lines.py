@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from rapport.catalog import pricing
 from rapport.catalog.models import Currency, PriceType, Product, Unit
+from rapport.catalog.pricing import to_decimal
 from rapport.core.models import User
 from rapport.parties.models import Client
 
@@ -63,14 +64,13 @@ class PricedLines:
 
 
 def parse_decimal(value: Any, *, default: Decimal | None = None) -> Decimal | None:
-    if value is None or value == "":
+    """``default`` for blank; ValueError for what is not a number."""
+    if value is None or str(value).strip() == "":
         return default
-    if isinstance(value, Decimal):
-        return value
-    try:
-        return Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
-    except (InvalidOperation, ValueError):
-        raise ValueError(str(value)) from None
+    number = to_decimal(value)
+    if number is None:
+        raise ValueError(str(value))
+    return number
 
 
 def _pct(value: Decimal) -> str:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from rapport.catalog import pricing
 from rapport.catalog.models import Currency, PriceType
 from rapport.core import access
+from rapport.core.access import require_writer
 from rapport.core.history import mark_actor
 from rapport.core.models import Organisation, User
 from rapport.core.services import record_restore, record_trash
@@ -35,7 +36,6 @@ from .deal_guards import (
     lock_deal,
     require_edit,
     require_open,
-    require_writer,
     save_deal,
 )
 from .deal_lines import (
