@@ -301,3 +301,41 @@ class ManualDiscountLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.max_percent}%"
+
+
+class Warehouse(models.Model):
+    """A place goods are stocked (1C's "Склад"); stock levels come from the accounting system."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockLevel(models.Model):
+    """How much of a product a warehouse holds, as last reported by the accounting system."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_levels")
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.CASCADE, related_name="stock_levels"
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3, default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "warehouse"], name="stock_level_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.quantity} @ {self.warehouse}"

@@ -198,6 +198,7 @@ class UserDetailSerializer(serializers.Serializer):
     )
     read_scope = serializers.ChoiceField(choices=ReadScope.choices, required=False)
     sees_confidential = serializers.BooleanField(required=False)
+    can_exchange = serializers.BooleanField(required=False)
     language = serializers.CharField(max_length=8, required=False)
     time_zone = serializers.CharField(max_length=64, required=False)
     is_active = serializers.BooleanField(required=False)

@@ -91,6 +91,11 @@ class UserForm(BootstrapMixin, forms.Form):
         required=False,
         help_text=_("May see the contact details of confidential clients."),
     )
+    can_exchange = forms.BooleanField(
+        label=_("May exchange data with 1C"),
+        required=False,
+        help_text=_("1C logs in as this user; the user may also manage the exchange settings."),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     password = forms.CharField(
         label=_("Set password"),
@@ -127,6 +132,7 @@ class UserForm(BootstrapMixin, forms.Form):
             "department": user.department_id,
             "read_scope": user.read_scope,
             "sees_confidential": user.sees_confidential,
+            "can_exchange": user.can_exchange,
             "is_active": user.is_active,
         }
 

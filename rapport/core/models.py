@@ -107,6 +107,11 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     position = models.CharField(_("position"), max_length=200, blank=True)
+    can_exchange = models.BooleanField(
+        _("may exchange data with 1C"),
+        default=False,
+        help_text=_("May log in as 1C's exchange user and manage the 1C exchange settings."),
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -123,6 +128,11 @@ class User(AbstractUser):
     @property
     def sees_everything(self) -> bool:
         return self.is_administrator or self.role == Role.DIRECTOR
+
+    @property
+    def may_exchange(self) -> bool:
+        """Administrators always may; others need the exchange permission."""
+        return self.is_active and (self.is_administrator or self.can_exchange)
 
     @property
     def can_write(self) -> bool:
