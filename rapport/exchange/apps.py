@@ -11,3 +11,6 @@ class ExchangeConfig(AppConfig):
         # Registers the job kinds (import, export) with core.jobs.
         from .exports import jobs as export_jobs  # noqa: F401
         from .imports import jobs as import_jobs  # noqa: F401
+
+        # Registers what the 1C exchange can create and update (sync targets).
+        from .onec.targets import billing, parties  # noqa: F401

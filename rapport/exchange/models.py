@@ -236,6 +236,9 @@ class FieldOwnership(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.target}.{self.field}: {self.owner}"
+
 
 class SyncState(models.Model):
     """What the other system last said about one of our records, field by field.
@@ -259,6 +262,9 @@ class SyncState(models.Model):
                 fields=["connection", "content_type", "object_id"], name="sync_state_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}"
 
 
 class ConflictStatus(models.TextChoices):
@@ -333,3 +339,6 @@ class OutboxItem(models.Model):
                 fields=["connection", "content_type", "object_id"], name="outbox_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} ({self.state})"
