@@ -17,7 +17,9 @@ class BillingConfig(AppConfig):
         from . import access  # noqa: F401
         from .demo import create_demo_billing
         from .document_context import register_invoice_target
+        from .views.invoices import INVOICE_SLOTS
 
+        slots.declare(*INVOICE_SLOTS)
         register_kind("invoice_due", _("Invoice due today"))
         register_kind("invoice_overdue", _("Invoice overdue"))
         card.register("client_details", "billing/_client_invoices.html", order=30)

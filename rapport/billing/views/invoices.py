@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport.core import access
+from rapport.core import access, slots
 from rapport.core.models import Organisation
 from rapport.core.views import apply_errors
 from rapport.parties import selectors as party_selectors
@@ -24,6 +24,10 @@ from rapport.parties.models import Client
 from .. import forms, selectors, services
 from ..models import OPEN_STATUSES, Invoice, InvoiceStatus
 from ._common import STATUS_BADGES, _page, _require_writer, _uuid
+
+# Places on the invoice card later apps fill (core.slots): buttons beside the invoice's
+# own actions, and panels under its payments (the 1C exchange's "send to 1C").
+INVOICE_SLOTS = ("invoice_actions", "invoice_panels")
 
 # --- invoices -------------------------------------------------------------------------
 
@@ -227,6 +231,7 @@ def invoice_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "email_form": forms.EmailForm(
                 initial={"to": _contact_email(invoice), "subject": str(invoice)}
             ),
+            **slots.context(*INVOICE_SLOTS),
         },
     )
 
