@@ -309,6 +309,8 @@ class AuditEvent(models.TextChoices):
     PURGE = "purge", _("Purged from trash")
     TOKEN_ISSUED = "token_issued", _("API token issued")
     DOCUMENT_SENT = "document_sent", _("Document sent by e-mail")
+    EXCHANGE_SETTINGS = "exchange_settings", _("1C exchange settings changed")
+    EXCHANGE_CONFLICT = "exchange_conflict", _("1C exchange conflict resolved")
 
 
 class AuditLog(models.Model):

@@ -54,6 +54,25 @@ def navigation(request):
     ]
     if user.can_write:
         data_items.insert(0, {"url": "/imports/", "label": _("Import"), "icon": "upload"})
+    if user.may_exchange:
+        data_items += [
+            {"divider": True},
+            {
+                "url": reverse("onec:connections"),
+                "label": _("1C exchange"),
+                "icon": "arrow-left-right",
+            },
+            {
+                "url": reverse("onec:sessions"),
+                "label": _("Exchange log"),
+                "icon": "journal-arrow-down",
+            },
+            {
+                "url": reverse("onec:conflicts"),
+                "label": _("Exchange conflicts"),
+                "icon": "exclamation-diamond",
+            },
+        ]
     dropdowns = [
         _dropdown(_("Sales"), "briefcase", "sales-menu", _sales_items(user), path),
         _dropdown(_("Data"), "database", "data-menu", data_items, path),
