@@ -317,7 +317,15 @@ CELERY_BEAT_SCHEDULE = {
     "planner-events-soon": {"task": "planner.notify_events_soon", "schedule": 60},
     # Invoices due today and newly overdue: their managers are told once per day.
     "billing-invoices-due": {"task": "billing.notify_invoices_due", "schedule": 3600},
+    # 1C connections with a schedule (OData pulls, EnterpriseData folders) that are due.
+    "exchange-run-due-connections": {"task": "exchange.run_due_connections", "schedule": 60},
 }
+
+# --- exchange with 1C -------------------------------------------------------------------
+# Where 1C's "exchange with a website" node sends its requests (relative to the site root).
+RAPPORT_1C_EXCHANGE_PATH = os.environ.get("RAPPORT_1C_EXCHANGE_PATH", "exchange/1c/").lstrip("/")
+if not RAPPORT_1C_EXCHANGE_PATH.endswith("/"):
+    RAPPORT_1C_EXCHANGE_PATH += "/"
 
 # --- e-mail and notifications (reminders, task and event notices) ----------------------
 # SMTP server the notification e-mails go through; without EMAIL_HOST they are printed to

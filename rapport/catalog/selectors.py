@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from rapport.core import access
-from rapport.core.models import PropertyDefinition, PropertyTarget, Role, User
+from rapport.core.models import ExternalId, PropertyDefinition, PropertyTarget, Role, User
 from rapport.parties.models import Client, Tag
 from rapport.parties.selectors import HistoryEntry, _entries_from
 
@@ -28,6 +29,7 @@ from .models import (
     PriceType,
     Product,
     ProductGroup,
+    StockLevel,
     Unit,
     VatRate,
 )
@@ -210,6 +212,18 @@ def product_price_lists(*, actor: User, product: Product) -> QuerySet[PriceListI
         .select_related("price_list__price_type")
         .order_by("-price_list__valid_from", "price_list__name")
     )
+
+
+def product_stock(*, product: Product) -> QuerySet[StockLevel]:
+    """The product's stock by warehouse, as the accounting system last reported it."""
+    return product.stock_levels.select_related("warehouse").order_by("warehouse__name")
+
+
+def product_external_ids(*, product: Product) -> QuerySet[ExternalId]:
+    """The ids other systems (1C infobases) know the product by."""
+    return ExternalId.objects.filter(
+        content_type=ContentType.objects.get_for_model(Product), object_id=str(product.pk)
+    ).order_by("system", "value")
 
 
 def product_history(*, actor: User, product: Product, limit: int = 100) -> list[HistoryEntry]:

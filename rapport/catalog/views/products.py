@@ -95,6 +95,9 @@ def product_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "price_items": selectors.product_price_lists(actor=request.user, product=product),
             "entries": selectors.product_history(actor=request.user, product=product),
             "can_manage": can_manage_catalog(request.user),
+            # Stock by warehouse and the ids other systems (1C) know the product by.
+            "stock_levels": selectors.product_stock(product=product),
+            "external_ids": selectors.product_external_ids(product=product),
         },
     )
 

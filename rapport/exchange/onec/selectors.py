@@ -42,6 +42,8 @@ from rapport.exchange.models import (
     FieldOwnership,
     Rejection,
 )
+from rapport.parties.access import can_see_contact_details, can_see_details
+from rapport.parties.models import Client, ContactPerson
 
 SESSION_PAGE_SIZE = 50
 REJECTIONS_ON_PAGE = 500
@@ -306,20 +308,26 @@ def exchange_file_get(*, actor: User, pk: Any) -> ExchangeFile:
 # --- conflicts ----------------------------------------------------------------------------
 
 
+# Contact details a confidential (VIP) client hides from most users.
+_DETAIL_FIELDS = frozenset({"phones", "emails", "addresses"})
+_MASK = "•••"
+
+
 @dataclass
 class ConflictRow:
     conflict: Conflict
     visible: bool
     record: Any
     field_label: str
+    details_hidden: bool = False
 
     @property
     def crm_lines(self) -> list[str]:
-        return display_lines(self.conflict.crm_value)
+        return [_MASK] if self.details_hidden else display_lines(self.conflict.crm_value)
 
     @property
     def external_lines(self) -> list[str]:
-        return display_lines(self.conflict.external_value)
+        return [_MASK] if self.details_hidden else display_lines(self.conflict.external_value)
 
     @property
     def url(self) -> str:
@@ -392,15 +400,30 @@ def conflict_list(
     conflicts = list(qs[:limit])
     records = _visible_records(actor, conflicts)
     labels = _field_labels()
-    return [
-        ConflictRow(
-            conflict=c,
-            visible=(c.content_type_id, c.object_id) in records,
-            record=records.get((c.content_type_id, c.object_id)),
-            field_label=labels.get((c.target, c.field), c.field),
+    rows = []
+    for c in conflicts:
+        record = records.get((c.content_type_id, c.object_id))
+        rows.append(
+            ConflictRow(
+                conflict=c,
+                visible=record is not None,
+                record=record,
+                field_label=labels.get((c.target, c.field), c.field),
+                details_hidden=record is not None and details_hidden(actor, record, c.field),
+            )
         )
-        for c in conflicts
-    ]
+    return rows
+
+
+def details_hidden(actor: User, record: Any, field: str) -> bool:
+    """VIP masking applies to a conflict's values as to the record's card."""
+    if field not in _DETAIL_FIELDS:
+        return False
+    if isinstance(record, Client):
+        return not can_see_details(actor, record)
+    if isinstance(record, ContactPerson):
+        return not can_see_contact_details(actor, record)
+    return False
 
 
 def conflict_get(*, actor: User, pk: Any) -> Conflict:

@@ -289,6 +289,10 @@ def _conflict_record(actor: User, conflict: Conflict) -> Any:
         if model._default_manager.filter(pk=conflict.object_id).exists():
             raise PermissionDenied(_("The record of this conflict is outside your access."))
         raise ValidationError(_("The record of this conflict no longer exists."))
+    if selectors.details_hidden(actor, record, conflict.field):
+        raise PermissionDenied(
+            _("The contact details of this confidential client are hidden from you.")
+        )
     return record
 
 

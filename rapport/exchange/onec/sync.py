@@ -106,7 +106,8 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def _digest(values: dict[str, Any]) -> str:
+def digest(values: dict[str, Any]) -> str:
+    """A fingerprint of what 1C sent for one object: equal means nothing to apply."""
     text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -285,7 +286,7 @@ class ExchangeRun:
         state = SyncState.objects.filter(
             connection=self.connection, content_type=content_type, object_id=str(obj.pk)
         ).first()
-        if state is not None and state.digest == _digest(incoming):
+        if state is not None and state.digest == digest(incoming):
             return Outcome.UNCHANGED, obj
         changes = self.decide(spec, obj, incoming, state.values if state else None)
         if changes:
@@ -364,7 +365,7 @@ class ExchangeRun:
                 connection=self.connection, content_type=content_type, object_id=str(obj.pk)
             )
         state.values = {**(state.values or {}), **incoming}
-        state.digest = _digest(incoming)
+        state.digest = digest(incoming)
         state.updated_at = timezone.now()
         state.save()
 

@@ -20,9 +20,9 @@ urlpatterns: list = [
     path("conflicts/<uuid:pk>/resolve/", views.conflict_resolve, name="conflict_resolve"),
 ]
 
-# The channels' own pages (written with each channel).
+# The channels' own pages ("Send to 1C" on the cards is mounted by the project as
+# its own namespace, onec_outbox).
 urlpatterns += [
     path("odata/", include("rapport.exchange.onec.odata.urls")),
     path("ed/", include("rapport.exchange.onec.enterprisedata.urls")),
-    path("outbox/", include("rapport.exchange.onec.outbox_urls")),
 ]

@@ -30,8 +30,6 @@ and a document whose 1C state is what 1C said last time is counted unchanged unr
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 import uuid
 from collections.abc import Iterable
@@ -67,6 +65,7 @@ from rapport.exchange.models import (
 )
 from rapport.exchange.onec import outbox
 from rapport.exchange.onec.sync import ExchangeRun, Outcome, json_value
+from rapport.exchange.onec.sync import digest as sync_digest
 from rapport.exchange.onec.targets import billing as _billing_targets  # noqa: F401
 from rapport.exchange.onec.targets import parties as _party_targets
 from rapport.exchange.onec.xml import child, children, iter_elements, local, text
@@ -547,11 +546,6 @@ def onec_state(requisites: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _digest(values: dict[str, Any]) -> str:
-    text_value = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text_value.encode("utf-8")).hexdigest()
-
-
 def _as_uuid(value: str) -> str | None:
     try:
         return str(uuid.UUID(value.strip()))
@@ -789,8 +783,8 @@ def _apply_document(run: ExchangeRun, document: Any, file: str, orders: _Orders)
         run.link(record, external_id)
     state = onec_state(_requisites(document))
     row = _state_row(run, record)
-    digest = _digest(state)
-    if row is not None and row.digest == digest:
+    fingerprint = sync_digest(state)
+    if row is not None and row.digest == fingerprint:
         run.count(Outcome.UNCHANGED)
         return
     try:
@@ -804,7 +798,7 @@ def _apply_document(run: ExchangeRun, document: Any, file: str, orders: _Orders)
                 connection=run.connection,
                 content_type=content_type,
                 object_id=str(record.pk),
-                defaults={"values": state, "digest": digest, "updated_at": timezone.now()},
+                defaults={"values": state, "digest": fingerprint, "updated_at": timezone.now()},
             )
             outbox.outbox_touch_delivered(connection=run.connection, record=record)
     except _AlreadyLogged:

@@ -45,11 +45,15 @@ from rapport.catalog.models import (
     Product,
     ProductGroup,
 )
-from rapport.core.models import PropertyDefinition, PropertyTarget, PropertyType
+from rapport.core.models import PropertyDefinition, PropertyTarget
 from rapport.exchange.models import Connection, ExchangeSession, SyncState
 from rapport.exchange.onec.sync import ExchangeRun, Outcome
 from rapport.exchange.onec.targets import catalog as _catalog_targets  # noqa: F401 (registers)
-from rapport.exchange.onec.targets.parties import match_client
+from rapport.exchange.onec.targets.parties import (
+    CONTRACTS_PROPERTY,
+    ensure_client_properties,
+    match_client,
+)
 from rapport.exchange.onec.xml import XmlRefused
 from rapport.parties.models import Client, ClientKind
 
@@ -58,7 +62,6 @@ from .mapping import CASH_DOCUMENTS, OBJECTS, ObjectMap, Profile, build
 from .metadata import read_metadata
 
 VERSION_KEY = "@DataVersion"
-CONTRACTS_PROPERTY = "onec_contracts"
 PAYMENT_LOOKBACK_DAYS = 30
 BATCH = 20
 PERSON_KINDS = {"ФизическоеЛицо", "ФизЛицо", "ЧастноеЛицо"}
@@ -389,24 +392,10 @@ class Pull:
 
     # -- contracts -----------------------------------------------------------------------
     def _contracts_property(self) -> bool:
-        if PropertyDefinition.objects.filter(
+        ensure_client_properties()
+        return PropertyDefinition.objects.filter(
             target=PropertyTarget.CLIENT, code=CONTRACTS_PROPERTY
-        ).exists():
-            return True
-        from rapport.core.services import property_create
-
-        try:
-            property_create(
-                actor=self.run.actor,
-                target=PropertyTarget.CLIENT,
-                code=CONTRACTS_PROPERTY,
-                label=str(_("Contracts in 1C")),
-                type=PropertyType.TEXT,
-                position=901,
-            )
-        except (PermissionDenied, ValidationError):
-            return False
-        return True
+        ).exists()
 
     def contracts(self) -> None:
         om = self._map("contracts")
@@ -423,8 +412,7 @@ class Pull:
                     "client",
                     _(
                         "Contracts of counterparty %(id)s: the client property “%(code)s” does "
-                        "not exist and the exchange's user may not create it; an administrator "
-                        "can add a text property with this code."
+                        "not exist; an administrator can add a text property with this code."
                     )
                     % {"id": ref, "code": CONTRACTS_PROPERTY},
                     external_id=ref,

@@ -17,7 +17,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from rapport.core.models import PropertyDefinition, PropertyTarget, PropertyType
 from rapport.parties import services as party_services
 from rapport.parties.models import (
     Address,
@@ -32,6 +35,14 @@ from rapport.parties.normalize import normalize_email, normalize_phone, normaliz
 from ..sync import ExchangeRun, Target, register
 
 KPP_PROPERTY = "kpp"
+CONTRACTS_PROPERTY = "onec_contracts"
+# Client properties the exchange fills, created the first time they are needed (an
+# administrator may rename them, or delete them to stop the exchange filling them...
+# until the next connection is set up).
+EXCHANGE_PROPERTIES = (
+    (KPP_PROPERTY, gettext_noop("KPP")),
+    (CONTRACTS_PROPERTY, gettext_noop("Contracts in 1C")),
+)
 _ADDRESS_PARTS = ("country", "postal_code", "region", "city", "street")
 
 
@@ -106,9 +117,28 @@ def _client_kwargs(values: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def ensure_client_properties() -> None:
+    """Create the client properties the exchange fills if they do not exist yet."""
+    existing = set(
+        PropertyDefinition.objects.filter(
+            target=PropertyTarget.CLIENT, code__in=[c for c, _l in EXCHANGE_PROPERTIES]
+        ).values_list("code", flat=True)
+    )
+    for position, (code, label) in enumerate(EXCHANGE_PROPERTIES, start=900):
+        if code not in existing:
+            PropertyDefinition.objects.create(
+                target=PropertyTarget.CLIENT,
+                code=code,
+                label=_(label),
+                type=PropertyType.TEXT,
+                position=position,
+            )
+
+
 def _kpp_property(values: dict[str, Any]) -> dict[str, Any] | None:
     if "kpp" not in values:
         return None
+    ensure_client_properties()
     return {KPP_PROPERTY: str(values["kpp"] or "") or None}
 
 

@@ -16,9 +16,6 @@ from .conftest import issue
 
 pytestmark = pytest.mark.django_db
 
-urlpatterns_needed = pytest.mark.urls("rapport.exchange.tests.onec.orders.urls")
-
-
 def test_only_users_with_the_exchange_permission_queue(connection, world, staff):
     invoice = issue(staff.admin, world.company)
     with pytest.raises(PermissionDenied):
@@ -61,7 +58,6 @@ def test_queue_twice_is_one_item_and_unqueue_removes_it(connection, world, staff
     assert not Invoice.objects.get(pk=invoice.pk).marked_for_1c
 
 
-@urlpatterns_needed
 def test_card_fragment_and_button(connection, world, staff):
     invoice = issue(staff.admin, world.company)
     web = WebClient()

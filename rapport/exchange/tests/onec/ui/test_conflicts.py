@@ -194,3 +194,40 @@ def test_conflict_list_queries_do_not_grow(client, staff, conflict, django_asser
     with django_assert_max_num_queries(14):
         response = client.get(reverse("onec:conflicts"))
     assert len(response.context["rows"]) == 5
+
+
+def test_confidential_clients_contact_details_stay_masked(client, staff, conflict):
+    """A head of department sees the VIP client but not its phones: the conflict's values
+    are masked and the head cannot settle it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from rapport.core.models import Role
+    from rapport.core.tests.factories import UserFactory
+
+    head = UserFactory(
+        username="exchange_head", role=Role.HEAD, department=staff.sales, can_exchange=True
+    )
+    Client.objects.filter(pk=conflict.object_id).update(
+        is_confidential=True, department=staff.sales
+    )
+    phones = Conflict.objects.create(
+        connection=conflict.connection,
+        content_type=ContentType.objects.get_for_model(Client),
+        object_id=conflict.object_id,
+        target="client",
+        field="phones",
+        crm_value=[{"value": "+74951234567", "type": "work"}],
+        external_value=[{"value": "+74957654321", "type": "work"}],
+    )
+    client.force_login(head)
+    page = client.get(reverse("onec:conflicts"))
+    rows = {row.conflict.pk: row for row in page.context["rows"]}
+    assert rows[phones.pk].visible and rows[phones.pk].crm_lines == ["•••"]
+    html = page.content.decode()
+    assert "4951234567" not in html and "4957654321" not in html
+    answer = client.post(
+        reverse("onec:conflict_resolve", args=[phones.pk]), {"choice": "external"}, follow=True
+    )
+    assert "confidential client are hidden from you" in answer.content.decode()
+    phones.refresh_from_db()
+    assert phones.status == ConflictStatus.OPEN
