@@ -53,9 +53,11 @@ e2e: install
 # Pages against raw SQL, then the import against COPY, then the sales funnel against one
 # raw query (each prints its table; bench/README.md explains them). Sizes: BENCH_SIZES
 # (pages), BENCH_IMPORT_ROWS (import, default 1,000,000), BENCH_FUNNEL_DEALS (funnel,
-# default 1,000,000 deals with 10 stage visits each).
+# default 1,000,000 deals with 10 stage visits each), BENCH_ONEC_ITEMS (1C catalogue, default
+# 100,000 goods).
 BENCH_IMPORT_ROWS ?= 1000000
 BENCH_FUNNEL_DEALS ?= 1000000
+BENCH_ONEC_ITEMS ?= 100000
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/import_bench.py --rows $(BENCH_IMPORT_ROWS) --db postgresql
@@ -63,6 +65,8 @@ bench: install
 	$(PY) bench/funnel_bench.py --deals $(BENCH_FUNNEL_DEALS) --db postgresql
 	$(PY) bench/funnel_bench.py --deals $(BENCH_FUNNEL_DEALS) --db sqlite
 	$(PY) bench/dedup_bench.py
+	BENCH_ONEC_ITEMS=$(BENCH_ONEC_ITEMS) $(PY) bench/onec_catalog_bench.py --db postgresql
+	BENCH_ONEC_ITEMS=$(BENCH_ONEC_ITEMS) $(PY) bench/onec_catalog_bench.py --db sqlite
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -9,8 +9,9 @@ PostgreSQL database ``rapport_onec_catalog`` on ``BENCH_PG_URL``), migrates it, 
 
 1. baseline: ``lxml.etree.iterparse`` of both files and ``bulk_create`` of the same rows
    (products, their external ids, prices, stock levels) into the same tables, then wiped;
-2. the import: ``apply_catalog_file`` for both files, i.e. the function the CommerceML
-   endpoint's background job runs for ``mode=import`` (called directly, no HTTP);
+2. the import through the CommerceML endpoint, as 1C runs it (checkauth, init, the files
+   in ``file_limit`` chunks, ``import`` until done, complete), in-process through Django's
+   test client with the import jobs run eagerly;
 3. the same files again in a new session: rows written (INSERT/UPDATE/DELETE on the
    catalogue, external ids and sync states), which must be 0.
 
@@ -34,6 +35,7 @@ BENCH_DIR = ROOT / "var" / "bench"
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 PG_NAME = os.environ.get("BENCH_ONEC_PG_NAME", "rapport_onec_catalog")
 ITEMS = int(os.environ.get("BENCH_ONEC_ITEMS", "100000"))
+BENCH_PASSWORD = "bench-1c-exchange-password"  # noqa: S105 - a throwaway bench database
 DATA_TABLES = ("catalog_", "core_externalid", "exchange_syncstate", "core_propertydefinition")
 
 
@@ -206,21 +208,35 @@ def baseline(import_path: Path, offers_path: Path, admin) -> float:
     return elapsed
 
 
-def import_files(connection, admin, paths) -> tuple[float, object]:
-    from rapport.core import jobs
-    from rapport.core.models import Job, JobStatus
-    from rapport.exchange.onec.commerceml.catalog import apply_catalog_file
-    from rapport.exchange.onec.sessions import session_open
-    from rapport.exchange.onec.sync import ExchangeRun
+def import_files(connection, login: str, paths) -> tuple[float, object]:
+    """A whole catalogue session through the endpoint, as 1C runs it: checkauth, init,
+    each file in ``file_limit`` chunks read from disk, ``import`` of each until it stops
+    answering ``progress``, complete. Celery runs eagerly, so each file's import job runs
+    inside its first ``import`` request."""
+    from django.test import Client
 
-    session = session_open(connection=connection, channel="catalog", user=admin)
-    run = ExchangeRun.for_session(session)
+    from rapport.exchange.models import ExchangeSession
+    from rapport.exchange.tests.onec.emulator import OneCClient
+
+    onec = OneCClient(
+        Client(), login=login, password=BENCH_PASSWORD, url=f"/exchange/1c/{connection.code}/"
+    )
     started = time.perf_counter()
+    onec.start("catalog")
     for path in paths:
-        job = Job.objects.create(kind="bench", created_by=admin, status=JobStatus.RUNNING)
-        apply_catalog_file(run, path, jobs.Progress(job))
-    session.refresh_from_db()
-    return time.perf_counter() - started, session
+        with open(path, "rb") as handle:
+            while chunk := handle.read(onec.file_limit or 10 * 1024 * 1024):
+                reply = onec.request(
+                    "POST", {"type": "catalog", "mode": "file", "filename": path.name}, chunk
+                )
+                onec.expect(f"file {path.name}", reply)
+    for path in paths:
+        reply, _texts = onec.import_file("catalog", path.name)
+        onec.expect(f"import {path.name}", reply)
+    onec.expect("complete", onec.complete())
+    elapsed = time.perf_counter() - started
+    session = ExchangeSession.objects.filter(connection=connection).order_by("-started_at")[0]
+    return elapsed, session
 
 
 def main() -> None:
@@ -231,6 +247,10 @@ def main() -> None:
     fresh_database(args.db)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+    # The endpoint is called in-process (Django's test client, plain HTTP, eager jobs).
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
     import django
 
     django.setup()
@@ -242,6 +262,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     admin = User.objects.create(username="bench-admin", role="admin", is_superuser=True)
+    admin.set_password(BENCH_PASSWORD)
+    admin.save()
     connection = Connection.objects.create(
         kind=ConnectionKind.COMMERCEML, code="bench", name="bench", run_as=admin
     )
@@ -250,7 +272,7 @@ def main() -> None:
     gen = time.perf_counter() - t0
     raw = baseline(import_path, offers_path, admin)
     rss_before = _rss_mb()
-    took, session = import_files(connection, admin, [import_path, offers_path])
+    took, session = import_files(connection, admin.username, [import_path, offers_path])
     rss_after = _rss_mb()
     writes = {"n": 0}
 
@@ -262,7 +284,7 @@ def main() -> None:
         return execute(sql, params, many, context)
 
     with db.execute_wrapper(count_writes):
-        again, session2 = import_files(connection, admin, [import_path, offers_path])
+        again, session2 = import_files(connection, admin.username, [import_path, offers_path])
     size_mb = (import_path.stat().st_size + offers_path.stat().st_size) / 1e6
     print(f"## 1C CommerceML catalogue import, {ITEMS:,} goods, {args.db}")
     print(f"files: import.xml + offers.xml, {size_mb:.0f} MB (generated in {gen:.1f} s)")
@@ -273,7 +295,7 @@ def main() -> None:
         print(f"| {step} | {seconds:.1f} | {ITEMS / seconds:,.0f} | {rss:.0f} |")
 
     row("iterparse + bulk_create (baseline)", raw, rss_before)
-    row("apply_catalog_file (import + offers)", took, rss_after)
+    row("endpoint: upload + import (import.xml + offers.xml)", took, rss_after)
     row("same files again", again, _rss_mb())
     print(f"ratio import / baseline: {took / raw:.1f}x")
     print(f"first run counts: {session.counts}")

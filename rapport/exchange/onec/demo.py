@@ -6,10 +6,12 @@ from typing import Any
 
 from rapport.core.models import User
 from rapport.exchange.models import Connection, ConnectionKind
+from rapport.exchange.onec.targets.parties import ensure_client_properties
 
 
 def create_demo_exchange(*, users: dict[str, User], **_: Any) -> None:
     admin, manager = users["admin"], users.get("manager1") or users["admin"]
+    ensure_client_properties()
     Connection.objects.get_or_create(
         code="demo-ut",
         defaults={

@@ -26,6 +26,7 @@ from rapport.exchange.models import (
 )
 
 from . import selectors
+from .targets.parties import ensure_client_properties
 
 AUDIT_SETTINGS = AuditEvent.EXCHANGE_SETTINGS
 AUDIT_CONFLICT = AuditEvent.EXCHANGE_CONFLICT
@@ -113,6 +114,9 @@ def connection_create(
         default_manager=default_manager,
         schedule_minutes=schedule_minutes,
     )
+    # The client properties the exchange fills (KPP, contracts) appear with the first
+    # connection, so that they can be shown and edited before anything arrives.
+    ensure_client_properties()
     connection = Connection.objects.create(
         kind=kind,
         code=code,

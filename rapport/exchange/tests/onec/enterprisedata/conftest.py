@@ -15,6 +15,7 @@ from rapport.catalog.models import Currency, Unit, VatRate
 from rapport.catalog.services import products as product_services
 from rapport.core.models import Organisation
 from rapport.exchange.models import Connection, ConnectionKind
+from rapport.exchange.onec.targets.parties import ensure_client_properties
 from rapport.parties import services as parties
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "enterprisedata"
@@ -42,6 +43,7 @@ def ed(staff, tmp_path, settings):
     piece = Unit.objects.create(code="796", name="шт", full_name="Штука")
     vat20 = VatRate.objects.create(name="20%", rate=Decimal(20))
     admin = staff.admin
+    ensure_client_properties()  # as setting up a 1C connection does
     client = parties.client_create(
         actor=admin,
         kind="company",

@@ -51,6 +51,7 @@ def test_wrong_password_is_a_401_failure_and_opens_nothing(one_c):
 
 
 def test_repeated_wrong_passwords_lock_the_login_with_a_plain_text_answer(one_c, settings):
+    settings.AXES_ENABLED = True  # off in the test settings unless a test turns it on
     settings.AXES_FAILURE_LIMIT = 3
     one_c.password = "wrong"
     replies = [one_c.checkauth() for _ in range(4)]
