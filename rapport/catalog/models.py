@@ -324,9 +324,7 @@ class StockLevel(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_levels")
-    warehouse = models.ForeignKey(
-        Warehouse, on_delete=models.CASCADE, related_name="stock_levels"
-    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock_levels")
     quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3, default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

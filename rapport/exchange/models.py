@@ -220,9 +220,7 @@ class FieldOwnership(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="ownership"
-    )
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="ownership")
     target = models.CharField(_("object"), max_length=32)
     field = models.CharField(_("field"), max_length=64)
     owner = models.CharField(_("master"), max_length=16, choices=Owner.choices)

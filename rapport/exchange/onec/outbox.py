@@ -119,7 +119,7 @@ def outbox_queue(*, actor: User, record: Invoice | Deal) -> list[OutboxItem]:
             item.queued_at = now
             item.save(update_fields=["state", "session", "queued_at"])
         items.append(item)
-    if kind == "invoice" and not record.marked_for_1c:
+    if isinstance(record, Invoice) and not record.marked_for_1c:
         # Not a change of the invoice itself: its updated_at (what re-queues it) stays.
         Invoice.objects.filter(pk=record.pk).update(marked_for_1c=True)
         record.marked_for_1c = True
@@ -130,7 +130,6 @@ def outbox_queue(*, actor: User, record: Invoice | Deal) -> list[OutboxItem]:
 def outbox_unqueue(*, actor: User, record: Invoice | Deal) -> int:
     """Take a document off the queue (what 1C already received stays recorded)."""
     _require_queue_rights(actor, record)
-    kind = record_kind(record)
     deleted, _counts = (
         OutboxItem.objects.filter(
             content_type=_content_type(type(record)), object_id=str(record.pk)
@@ -138,7 +137,7 @@ def outbox_unqueue(*, actor: User, record: Invoice | Deal) -> int:
         .exclude(state=OutboxState.DELIVERED)
         .delete()
     )
-    if kind == "invoice" and record.marked_for_1c:
+    if isinstance(record, Invoice) and record.marked_for_1c:
         Invoice.objects.filter(pk=record.pk).update(marked_for_1c=False)
         record.marked_for_1c = False
     return deleted
@@ -255,7 +254,7 @@ def outbox_status(*, actor: User, record: Invoice | Deal) -> list[OutboxStatus]:
             and item.delivered_at is not None
             and record.updated_at > item.delivered_at
         )
-        label = OutboxState(item.state).label
+        label: str
         if changed:
             label = _("Changed since, waiting for 1C")
         elif item.state == OutboxState.PENDING:

@@ -372,7 +372,7 @@ class ExchangeRun:
 
 def _attributes(obj: Model, names: Iterable[str]) -> dict[str, Any]:
     """The record's own field values, related records by id."""
-    values = {}
+    values: dict[str, Any] = {}
     for name in names:
         try:
             model_field = obj._meta.get_field(name)

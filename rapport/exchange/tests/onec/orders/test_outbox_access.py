@@ -16,6 +16,7 @@ from .conftest import issue
 
 pytestmark = pytest.mark.django_db
 
+
 def test_only_users_with_the_exchange_permission_queue(connection, world, staff):
     invoice = issue(staff.admin, world.company)
     with pytest.raises(PermissionDenied):
