@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +44,7 @@ from rapport.core.models import Job, JobStatus, User
 from rapport.exchange.models import (
     Connection,
     ConnectionKind,
+    ExchangeFile,
     ExchangeSession,
     FileDirection,
     SessionStatus,
@@ -251,9 +253,14 @@ def _file_limit(session: ExchangeSession, cml: dict[str, Any]) -> int:
     return int(cml.get("file_limit") or options_for(session.connection)["file_limit"])
 
 
-def _finalise(session: ExchangeSession, cml: dict[str, Any], name: str) -> list[str]:
+def _finalise(
+    session: ExchangeSession, cml: dict[str, Any], name: str, *, maybe_partial: bool = False
+) -> list[str]:
     """A received file is complete: unpack it if it is an archive and keep it in the
-    exchange log. Answers the names it brought (its members, or itself)."""
+    exchange log. Answers the names it brought (its members, or itself).
+
+    ``maybe_partial``: only a short chunk suggested the end; an archive without its
+    closing directory is then waiting for more chunks, not broken."""
     entry = cml["files"].get(name)
     if entry is None:
         return []
@@ -266,6 +273,8 @@ def _finalise(session: ExchangeSession, cml: dict[str, Any], name: str) -> list[
         return []
     members: list[str] = []
     if uploads.is_archive(path):
+        if maybe_partial and not zipfile.is_zipfile(path):
+            return []
         try:
             members = uploads.unpack(path, directory, label=name)
         except uploads.UploadRefused:
@@ -273,7 +282,8 @@ def _finalise(session: ExchangeSession, cml: dict[str, Any], name: str) -> list[
             path.unlink(missing_ok=True)
             raise
         entry["members"] = members
-    sessions.session_add_file(session=session, name=name, path=path)
+    logged = sessions.session_add_file(session=session, name=name, path=path)
+    entry["logged"] = str(logged.pk)
     entry["done"] = True
     return members or [name]
 
@@ -417,6 +427,12 @@ def _content_length(request: HttpRequest) -> int | None:
         return None
 
 
+def _forget_logged_copy(entry: dict[str, Any] | None) -> None:
+    """The copy of a file kept for the log when it looked complete is out of date."""
+    if entry and entry.get("logged"):
+        ExchangeFile.objects.filter(pk=entry.pop("logged")).delete()
+
+
 def mode_file(request: HttpRequest, session: ExchangeSession) -> HttpResponse:
     name = _filename(request)
     cml = _state(session)
@@ -424,26 +440,36 @@ def mode_file(request: HttpRequest, session: ExchangeSession) -> HttpResponse:
     _finalise_pending(session, cml, but=name)
     directory = uploads.session_dir(session)
     directory.mkdir(parents=True, exist_ok=True)
-    # Chunks after the first are appended; a file already complete starts over.
+    # Chunks after the first are appended. A file that looked complete (a chunk shorter
+    # than file_limit: some 1C versions cut smaller) still takes more chunks; only a new
+    # XML declaration or a new archive starts it over.
     entry = cml["files"].get(name)
-    seen = entry is not None and not entry.get("done")
+    complete = entry is not None and bool(entry.get("done"))
     try:
         _path, size, chunk = uploads.receive_chunk(
-            directory, name, request, seen=seen, length=_content_length(request)
+            directory,
+            name,
+            request,
+            seen=entry is not None,
+            complete=complete,
+            length=_content_length(request),
         )
     except uploads.UploadRefused:
         cml["files"].pop(name, None)
         _save_state(session, cml)
         raise
-    if not seen or size == chunk:
+    if entry is None or size == chunk:
+        _forget_logged_copy(entry)
         entry = cml["files"][name] = {"done": False}
-    assert entry is not None
+    elif complete:
+        _forget_logged_copy(entry)
+        entry["done"] = False
     entry["size"] = size
     brought: list[str] = []
     # 1C cuts files into chunks of exactly file_limit bytes: a shorter one is the last.
     if chunk < _file_limit(session, cml):
         try:
-            brought = _finalise(session, cml, name)
+            brought = _finalise(session, cml, name, maybe_partial=True)
         finally:
             _save_state(session, cml)
     else:

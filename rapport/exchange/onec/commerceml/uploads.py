@@ -173,10 +173,16 @@ def path_in(directory: Path, name: str) -> Path:
 # --- receiving ----------------------------------------------------------------------
 
 
-def starts_fresh(head: bytes) -> bool:
-    """Does this chunk begin a file (rather than continue one)? Only an XML declaration is
-    a sure sign: a later chunk of an archive may start with anything."""
-    return head.lstrip(BOM).lstrip()[:5] == b"<?xml"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def starts_fresh(head: bytes, *, complete: bool = False) -> bool:
+    """Does this chunk begin a file (rather than continue one)? An XML declaration is a
+    sure sign. A zip header is one only after the file was complete: a later chunk of an
+    archive may start with anything, a member's header included."""
+    if head.lstrip(BOM).lstrip()[:5] == b"<?xml":
+        return True
+    return complete and head[:4] == ZIP_MAGIC
 
 
 def receive_chunk(
@@ -185,11 +191,13 @@ def receive_chunk(
     stream: Readable | IO[bytes],
     *,
     seen: bool,
+    complete: bool = False,
     length: int | None = None,
 ) -> tuple[Path, int, int]:
     """Write one chunk of ``name`` (already cleaned): append, or start over if the file was
-    not received before in this session (``seen`` False) or the chunk starts a fresh XML
-    file. Answers (path, size of the file now, size of this chunk).
+    not received before in this session (``seen`` False) or the chunk starts a fresh file
+    (``complete``: the file looked whole already). Answers (path, size of the file now,
+    size of this chunk).
 
     Raises ``UploadRefused`` when the file would grow past the size limit (the partial
     file is removed).
@@ -198,7 +206,7 @@ def receive_chunk(
     path = path_in(directory, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     head = stream.read(COPY_BUFFER)
-    fresh = not seen or not path.exists() or starts_fresh(head)
+    fresh = not seen or not path.exists() or starts_fresh(head, complete=complete)
     existing = 0 if fresh else path.stat().st_size
     too_big = _(
         "The file “%(name)s” is larger than the %(limit)s allowed for one exchange file."
