@@ -117,6 +117,17 @@ class SessionStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# What each channel's sessions are called in the log.
+CHANNEL_LABELS = {
+    "catalog": _("Catalogue from 1C"),
+    "sale": _("Orders"),
+    "pull": _("Pull from 1C"),
+    "push": _("Push to 1C"),
+    "import": _("Message from 1C"),
+    "export": _("Message to 1C"),
+}
+
+
 class ExchangeSession(models.Model):
     """One exchange run: a 1C session (checkauth..complete), an OData pull, an ED message.
 
@@ -154,6 +165,10 @@ class ExchangeSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} {self.channel} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def channel_label(self) -> str:
+        return str(CHANNEL_LABELS.get(self.channel, self.channel))
 
 
 def exchange_file_upload_to(instance: ExchangeFile, filename: str) -> str:

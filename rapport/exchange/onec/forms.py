@@ -16,7 +16,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.forms import BootstrapMixin
-from rapport.exchange.models import ConflictStatus, Connection, ConnectionKind, SessionStatus
+from rapport.exchange.models import (
+    CHANNEL_LABELS,
+    ConflictStatus,
+    Connection,
+    ConnectionKind,
+    SessionStatus,
+)
 
 from . import selectors
 
@@ -226,7 +232,9 @@ class SessionFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, channels: list[str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["connection"].empty_label = _("all")
-        self.fields["channel"].choices = [("", _("any"))] + [(c, c) for c in channels or []]
+        self.fields["channel"].choices = [("", _("any"))] + [
+            (c, str(CHANNEL_LABELS.get(c, c))) for c in channels or []
+        ]
         for field in self.fields.values():
             field.widget.attrs["class"] = (
                 field.widget.attrs["class"]
