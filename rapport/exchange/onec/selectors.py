@@ -7,10 +7,7 @@ values of a record the user may not see are hidden and it cannot be resolved by 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +29,7 @@ from django.db.models import (
 from django.http import Http404
 
 from rapport.core import access
+from rapport.core.keyset import Page, keyset_page
 from rapport.core.models import Role, User
 from rapport.exchange.models import (
     Conflict,
@@ -206,28 +204,6 @@ class SessionFilters:
     date_to: dt.date | None = None
 
 
-@dataclass
-class SessionPage:
-    rows: list[ExchangeSession]
-    next_cursor: str
-    is_first: bool
-
-
-def _encode_cursor(session: ExchangeSession) -> str:
-    raw = json.dumps([session.started_at.isoformat(), str(session.pk)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, pk = json.loads(raw)
-        parsed = dt.datetime.fromisoformat(str(at))
-        return (parsed, uuid.UUID(str(pk))) if parsed.tzinfo else None
-    except (ValueError, TypeError, json.JSONDecodeError):
-        return None
-
-
 def session_list(
     *, actor: User, filters: SessionFilters | None = None
 ) -> QuerySet[ExchangeSession]:
@@ -254,18 +230,10 @@ def session_page(
     filters: SessionFilters | None = None,
     cursor: str = "",
     size: int = SESSION_PAGE_SIZE,
-) -> SessionPage:
+) -> Page:
     """One page of the log by keyset on (started, id): no OFFSET, no COUNT."""
     qs = session_list(actor=actor, filters=filters)
-    after = _decode_cursor(cursor) if cursor else None
-    if after is not None:
-        qs = qs.filter(Q(started_at__lt=after[0]) | Q(started_at=after[0], id__lt=after[1]))
-    rows = list(qs[: size + 1])
-    next_cursor = ""
-    if len(rows) > size:
-        rows = rows[:size]
-        next_cursor = _encode_cursor(rows[-1])
-    return SessionPage(rows=rows, next_cursor=next_cursor, is_first=after is None)
+    return keyset_page(qs, field="started_at", cursor=cursor, size=size)
 
 
 def session_channels() -> list[str]:

@@ -4,9 +4,7 @@ lines, stage history and timeline, and the deals of a client."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.catalog.selectors import group_subtree_ids
-from rapport.core import access
+from rapport.core import access, keyset
 from rapport.core.models import User
 from rapport.documents.selectors import documents_for
 from rapport.parties.models import Client
@@ -142,26 +140,11 @@ def deal_list(*, actor: User, filters: DealFilters | None = None) -> QuerySet[De
 
 
 def encode_cursor(deal: Deal) -> str:
-    raw = json.dumps([deal.created_at.isoformat(), str(deal.pk)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, pk = json.loads(raw)
-        moment = dt.datetime.fromisoformat(at)
-        if moment.tzinfo is None:
-            return None
-        return moment, uuid.UUID(pk)
-    except (ValueError, TypeError, json.JSONDecodeError):
-        return None
+    return keyset.encode_cursor(deal.created_at, deal.pk)
 
 
 def _after(qs: QuerySet[Deal], cursor: str) -> QuerySet[Deal]:
-    position = decode_cursor(cursor)
+    position = keyset.decode_cursor(cursor)
     if position is None:
         return qs
     at, pk = position

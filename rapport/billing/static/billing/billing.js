@@ -53,44 +53,9 @@
     if (form) form.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
-  function readJson(id) {
-    const node = document.getElementById(id);
-    try {
-      return node ? JSON.parse(node.textContent) : null;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function initCharts(root) {
-    if (!window.Chart) return;
-    root.querySelectorAll("canvas[data-stacked-chart]").forEach((canvas) => {
-      if (canvas.dataset.bound) return;
-      canvas.dataset.bound = "1";
-      const data = readJson(canvas.dataset.stackedChart);
-      if (!data) return;
-      new window.Chart(canvas, {
-        type: "bar",
-        data: {
-          labels: data.labels,
-          datasets: data.series.map((s) => ({ label: s.label, data: s.data, backgroundColor: s.color })),
-        },
-        options: {
-          indexAxis: "y",
-          responsive: true,
-          maintainAspectRatio: true,
-          aspectRatio: 5,
-          animation: false,
-          scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } },
-        },
-      });
-    });
-  }
-
   function init(root) {
     initRemote(root);
     initLines(root);
-    initCharts(root);
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -20,18 +20,7 @@ from rapport.catalog.services import groups as group_services
 from rapport.catalog.services import products as product_services
 from rapport.exchange.onec import sync
 
-PRODUCT_VALUE_FIELDS = (
-    "name",
-    "kind",
-    "sku",
-    "barcode",
-    "group",
-    "unit",
-    "vat_rate",
-    "description",
-    "properties",
-    "is_active",
-)
+PRODUCT_VALUE_FIELDS = product_services.PRODUCT_FIELDS
 _RELATED = {"group": ProductGroup, "unit": Unit, "vat_rate": VatRate}
 
 
