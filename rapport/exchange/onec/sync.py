@@ -112,7 +112,8 @@ def digest(values: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _readable(exc: Exception) -> str:
+def readable(exc: Exception) -> str:
+    """An exception as one line for a person: fields named, messages joined."""
     if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
         parts = []
         for name, messages in exc.message_dict.items():
@@ -250,7 +251,7 @@ class ExchangeRun:
             self.reject(
                 target,
                 _("%(object)s (1C id %(id)s): %(reason)s")
-                % {"object": described, "id": external_id, "reason": _readable(exc)},
+                % {"object": described, "id": external_id, "reason": readable(exc)},
                 external_id=external_id,
                 label=described,
                 file=file,

@@ -135,7 +135,7 @@ class Applier:
         except (ValidationError, ValueError) as exc:
             self.reject(
                 obj,
-                _("%(object)s: %(reason)s") % {"object": obj.label, "reason": sync._readable(exc)},
+                _("%(object)s: %(reason)s") % {"object": obj.label, "reason": sync.readable(exc)},
             )
             return
         before = self.run.counts.get(Outcome.REJECTED, 0)

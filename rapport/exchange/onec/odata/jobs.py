@@ -22,6 +22,7 @@ from rapport.core import jobs
 from rapport.core.models import Job, User
 from rapport.exchange.models import Connection, ConnectionKind, ExchangeSession, SessionStatus
 from rapport.exchange.onec.sessions import session_finish, session_open, session_running
+from rapport.exchange.onec.sync import readable
 from rapport.exchange.onec.xml import XmlRefused
 
 from .client import ODataClient, ODataError
@@ -31,12 +32,6 @@ from .push import push_invoice
 
 PULL = "onec_odata_pull"
 PUSH = "onec_odata_push"
-
-
-def _readable(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc) or exc.__class__.__name__
 
 
 def _check(connection: Connection, actor: User | None) -> None:
@@ -82,7 +77,7 @@ def pull_session(*, session: ExchangeSession, client: ODataClient | None = None)
     except (ODataError, XmlRefused, ValidationError, PermissionDenied) as exc:
         if pull is not None:
             pull.run.flush()  # what was applied before the failure is counted
-        return session_finish(session=session, ok=False, message=_readable(exc))
+        return session_finish(session=session, ok=False, message=readable(exc))
     finally:
         if owned and client is not None:
             client.close()
@@ -103,7 +98,7 @@ def push_session(
         session_running(session=session)
         ref, created = push_invoice(client=client, session=session, invoice=invoice)
     except (ODataError, XmlRefused, ValidationError, PermissionDenied) as exc:
-        return session_finish(session=session, ok=False, message=_readable(exc))
+        return session_finish(session=session, ok=False, message=readable(exc))
     finally:
         if owned and client is not None:
             client.close()
@@ -155,7 +150,7 @@ def _start(connection: Connection, actor: User | None, channel: str, kind: str, 
     try:
         _check(connection, actor)
     except (ValidationError, PermissionDenied) as exc:
-        return session_finish(session=session, ok=False, message=_readable(exc))
+        return session_finish(session=session, ok=False, message=readable(exc))
     job = jobs.job_start(
         actor=actor,
         kind=kind,

@@ -156,7 +156,7 @@ def test_round_trip_paid_in_1c_pays_the_invoice_once(connection, world, staff, t
     assert Client.objects.count() == clients  # our own client, not a copy
     assert ContactPerson.objects.count() == contacts
     assert Rejection.objects.filter(session=run.session).count() == 0
-    values = orders.outbox.onec_values(connection=connection, record=invoice)
+    values = outbox.onec_values(connection=connection, record=invoice)
     assert values["number_1c"] == "ТД00-000123" and values["date_1c"] == "2025-03-15"
     # 1C's change is not sent back to 1C as a CRM change.
     item = OutboxItem.objects.get()
