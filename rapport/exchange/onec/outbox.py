@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from rapport.billing.models import Invoice, InvoiceStatus
 from rapport.core import access
-from rapport.core.models import User
+from rapport.core.models import ExternalId, User
 from rapport.exchange.models import (
     Connection,
     ConnectionKind,
@@ -301,3 +301,34 @@ def outbox_records(
     by_id = {item.object_id: item for item in items}
     visible = access.visible_to(actor, model).filter(Q(pk__in=list(by_id)))
     return [(obj, by_id[str(obj.pk)]) for obj in visible]
+
+
+@dataclass
+class ODataTarget:
+    """An OData connection an invoice can be created in, and its 1C id there if it was."""
+
+    connection: Connection
+    external_id: str | None
+
+
+def odata_targets(*, actor: User, record: Invoice | Deal) -> list[ODataTarget]:
+    """Where the card offers "Create in 1C" (OData connections; invoices only)."""
+    if not isinstance(record, Invoice) or not outbox_may_push(actor=actor, record=record):
+        return []
+    connections = list(
+        Connection.objects.filter(kind=ConnectionKind.ODATA, is_active=True).order_by("name")
+    )
+    known = dict(
+        ExternalId.objects.filter(
+            content_type=_content_type(Invoice),
+            object_id=str(record.pk),
+            system__in=[c.system for c in connections],
+        ).values_list("system", "value")
+    )
+    return [ODataTarget(connection=c, external_id=known.get(c.system)) for c in connections]
+
+
+def outbox_may_push(*, actor: User, record: Invoice) -> bool:
+    if actor is None or not getattr(actor, "may_exchange", False):
+        return False
+    return record.status != InvoiceStatus.DRAFT and record.deleted_at is None

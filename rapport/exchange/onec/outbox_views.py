@@ -41,6 +41,7 @@ def _fragment(request: HttpRequest, kind: str, record: Any, error: str = "") -> 
             "kind": kind,
             "statuses": outbox.outbox_status(actor=request.user, record=record),
             "may_queue": outbox.outbox_may_queue(actor=request.user, record=record),
+            "odata_targets": outbox.odata_targets(actor=request.user, record=record),
             "error": error,
         },
     )

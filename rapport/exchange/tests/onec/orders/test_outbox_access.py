@@ -81,3 +81,31 @@ def test_card_fragment_and_button(connection, world, staff):
     assert answer.status_code == 200
     assert "Waiting for 1C" in answer.content.decode()
     assert OutboxItem.objects.get().state == OutboxState.PENDING
+
+
+def test_invoice_card_offers_create_in_1c_per_odata_connection(world, staff):
+    """An OData connection puts "Create in 1C" on an issued invoice's card for users who
+    may exchange; once 1C has it (its Ref_Key is known) the card says so instead."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from rapport.core.models import ExternalId
+    from rapport.exchange.models import Connection, ConnectionKind
+
+    buh = Connection.objects.create(kind=ConnectionKind.ODATA, code="buh", name="БП 3.0")
+    invoice = issue(staff.admin, world.company)
+    state_url = reverse("onec_outbox:state", args=["invoice", invoice.pk])
+    push_url = reverse("onec:onec_odata:push_invoice", args=[buh.pk, invoice.pk])
+    web = WebClient()
+    web.force_login(staff.manager1)  # sees the invoice, may not exchange
+    assert push_url not in web.get(state_url).content.decode()
+    web.force_login(staff.admin)
+    html = web.get(state_url).content.decode()
+    assert 'data-testid="onec-odata-push"' in html and push_url in html
+    ExternalId.objects.create(
+        content_type=ContentType.objects.get_for_model(Invoice),
+        object_id=str(invoice.pk),
+        system=buh.system,
+        value="5c7d3c52-0000-11ef-8000-000c29000001",
+    )
+    html = web.get(state_url).content.decode()
+    assert 'data-testid="onec-odata-created"' in html and push_url not in html
