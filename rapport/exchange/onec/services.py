@@ -85,6 +85,9 @@ def _validate_connection(
             ]
         elif schedule_minutes < 1:
             errors["schedule_minutes"] = [_("At least one minute.")]
+        elif run_as is None:
+            # A scheduled run has nobody logged in: it acts as this user.
+            errors["run_as"] = [_("A scheduled exchange needs the user it acts as.")]
     if errors:
         raise ValidationError(errors)
 

@@ -155,6 +155,7 @@ def test_odata_password_is_write_only(client, staff):
         {
             "name": "Books",
             "code": "bp",
+            "run_as": str(staff.admin.pk),
             "schedule_minutes": "15",
             "options-password": "s3cret!",
             **ODATA,
@@ -176,12 +177,30 @@ def test_odata_password_is_write_only(client, staff):
         options={**connection.options, "cursor": {"payments_from": "2024-05-01T00:00:00"}}
     )
     # Saving with an empty password keeps it; a new one replaces it.
-    client.post(edit, {"name": "Books 3.0", "code": "bp", "schedule_minutes": "30", **ODATA})
+    client.post(
+        edit,
+        {
+            "name": "Books 3.0",
+            "code": "bp",
+            "run_as": str(staff.admin.pk),
+            "schedule_minutes": "30",
+            **ODATA,
+        },
+    )
     connection.refresh_from_db()
     assert connection.secret == "s3cret!" and connection.name == "Books 3.0"
     assert connection.schedule_minutes == 30
     assert connection.options["cursor"] == {"payments_from": "2024-05-01T00:00:00"}
-    client.post(edit, {"name": "Books 3.0", "code": "bp", "options-password": "n3w", **ODATA})
+    client.post(
+        edit,
+        {
+            "name": "Books 3.0",
+            "code": "bp",
+            "run_as": str(staff.admin.pk),
+            "options-password": "n3w",
+            **ODATA,
+        },
+    )
     connection.refresh_from_db()
     assert connection.secret == "n3w" and connection.schedule_minutes is None
     changes = [
@@ -278,3 +297,11 @@ def test_connection_list_queries_do_not_grow(client, staff, django_assert_max_nu
     with django_assert_max_num_queries(10):
         response = client.get(reverse("onec:connections"))
     assert all(c.last_session is not None for c in response.context["connections"])
+
+
+def test_a_scheduled_connection_needs_the_user_it_acts_as(staff):
+    with pytest.raises(ValidationError) as info:
+        services.connection_create(
+            actor=staff.admin, kind="odata", code="y", name="Y", schedule_minutes=5
+        )
+    assert "run_as" in info.value.message_dict
