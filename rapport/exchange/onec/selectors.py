@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Count,
@@ -55,13 +54,8 @@ def require_exchange(actor: User | None) -> None:
 
 
 def _get_or_404(actor: User, model: type[Any], pk: Any, queryset: QuerySet[Any]) -> Any:
-    """One exchange record by pk (the gate passed); through core.access if it has a rule."""
-    if access.has_rule(model):
-        return access.get_visible_or_404(actor, model, pk, queryset=queryset)
-    try:
-        return queryset.get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
-        raise Http404(f"{model._meta.verbose_name} not found") from exc
+    """One exchange record by pk, through core.access (rules in ``onec/access.py``)."""
+    return access.get_visible_or_404(actor, model, pk, queryset=queryset)
 
 
 # --- users --------------------------------------------------------------------------------
@@ -91,7 +85,8 @@ def manager_choices() -> QuerySet[User]:
 def connection_list(*, actor: User) -> QuerySet[Connection]:
     """Every connection with its open conflicts counted, by name."""
     require_exchange(actor)
-    return Connection.objects.select_related("run_as", "default_manager").annotate(
+    visible = access.visible_to(actor, Connection)
+    return visible.select_related("run_as", "default_manager").annotate(
         open_conflicts=Count("conflicts", filter=Q(conflicts__status=ConflictStatus.OPEN))
     )
 
@@ -210,7 +205,7 @@ def session_list(
     """Sessions of the exchange log, newest first, filtered."""
     require_exchange(actor)
     filters = filters or SessionFilters()
-    qs = ExchangeSession.objects.select_related("connection", "user", "job")
+    qs = access.visible_to(actor, ExchangeSession).select_related("connection", "user", "job")
     if filters.connection:
         qs = qs.filter(connection_id=filters.connection)
     if filters.channel:
@@ -351,7 +346,7 @@ def conflict_list(
 ) -> list[ConflictRow]:
     """Conflicts, open ones first then newest first, each marked visible or not to the actor."""
     require_exchange(actor)
-    qs = Conflict.objects.select_related("connection", "session", "resolved_by")
+    qs = access.visible_to(actor, Conflict).select_related("connection", "session", "resolved_by")
     if connection:
         qs = qs.filter(connection_id=connection)
     if session:
@@ -405,6 +400,4 @@ def conflict_get(*, actor: User, pk: Any) -> Conflict:
 
 def open_conflicts_count(*, actor: User | None) -> int:
     """For the menu badge: 0 for anyone without the exchange permission."""
-    if actor is None or not getattr(actor, "may_exchange", False):
-        return 0
-    return Conflict.objects.filter(status=ConflictStatus.OPEN).count()
+    return access.visible_to(actor, Conflict).filter(status=ConflictStatus.OPEN).count()

@@ -32,7 +32,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -88,13 +88,18 @@ def register(target: Target) -> Target:
     return target
 
 
+def decimal_text(value: Decimal) -> str:
+    """A decimal as 1C and JSON want it: no exponent, no trailing zeros, never "-0"."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
 def json_value(value: Any) -> Any:
     """A value as JSON can keep it: records by id, decimals and dates as text."""
     if isinstance(value, Model):
         return str(value.pk)
     if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return "0" if text in ("-0", "") else text
+        return decimal_text(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, UUID):
@@ -198,6 +203,26 @@ class ExchangeRun:
             .first()
         )
 
+    # --- what 1C said last time ------------------------------------------------------------
+
+    def state_of(self, obj: Model) -> SyncState | None:
+        """What this connection last received about ``obj``."""
+        return SyncState.objects.filter(
+            connection=self.connection,
+            content_type=self.content_type(type(obj)),
+            object_id=str(obj.pk),
+        ).first()
+
+    def states_of(self, model: type[Model], object_ids: Iterable[str]) -> dict[str, Any]:
+        """{our id: values 1C last sent} for many records of ``model`` (one query)."""
+        return dict(
+            SyncState.objects.filter(
+                connection=self.connection,
+                content_type=self.content_type(model),
+                object_id__in=[str(i) for i in object_ids],
+            ).values_list("object_id", "values")
+        )
+
     # --- counting and rejections ---------------------------------------------------------
 
     def count(self, outcome: str, n: int = 1) -> None:
@@ -284,9 +309,7 @@ class ExchangeRun:
             )
         if external_id and not linked:
             self.link(obj, external_id)
-        state = SyncState.objects.filter(
-            connection=self.connection, content_type=content_type, object_id=str(obj.pk)
-        ).first()
+        state = self.state_of(obj)
         if state is not None and state.digest == digest(incoming):
             return Outcome.UNCHANGED, obj
         changes = self.decide(spec, obj, incoming, state.values if state else None)
@@ -377,7 +400,7 @@ def _attributes(obj: Model, names: Iterable[str]) -> dict[str, Any]:
     for name in names:
         try:
             model_field = obj._meta.get_field(name)
-        except Exception:
+        except FieldDoesNotExist:  # not a model field: the target's current() reads it
             values[name] = None
             continue
         attname = getattr(model_field, "attname", name)

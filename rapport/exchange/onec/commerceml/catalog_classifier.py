@@ -77,16 +77,9 @@ class Classifier:
             ).values_list("value", "object_id")
         )
 
-    def _state(self, obj: Any) -> SyncState | None:
-        return SyncState.objects.filter(
-            connection=self.connection,
-            content_type=self.run.content_type(type(obj)),
-            object_id=str(obj.pk),
-        ).first()
-
     def _remember(self, obj: Any, values: dict[str, Any]) -> None:
         """What 1C said about a classifier record, written only when it changed."""
-        state = self._state(obj)
+        state = self.run.state_of(obj)
         digest = sync.digest(values)
         if state is not None and state.digest == digest:
             return
@@ -142,13 +135,7 @@ class Classifier:
         if self._properties is None:
             links = self._links(PropertyDefinition)
             by_pk = {str(d.pk): d for d in PropertyDefinition.objects.filter(pk__in=links.values())}
-            states = dict(
-                SyncState.objects.filter(
-                    connection=self.connection,
-                    content_type=self.run.content_type(PropertyDefinition),
-                    object_id__in=list(by_pk),
-                ).values_list("object_id", "values")
-            )
+            states = self.run.states_of(PropertyDefinition, by_pk)
             self._properties = {
                 ext: (by_pk[pk], (states.get(pk) or {}).get("variants", {}))
                 for ext, pk in links.items()
@@ -210,13 +197,7 @@ class Classifier:
         if self._price_types is None:
             links = self._links(PriceType)
             by_pk = {str(p.pk): p for p in PriceType.objects.filter(pk__in=links.values())}
-            states = dict(
-                SyncState.objects.filter(
-                    connection=self.connection,
-                    content_type=self.run.content_type(PriceType),
-                    object_id__in=list(by_pk),
-                ).values_list("object_id", "values")
-            )
+            states = self.run.states_of(PriceType, by_pk)
             self._price_types = {
                 ext: (by_pk[pk], (states.get(pk) or {}).get("currency", ""))
                 for ext, pk in links.items()

@@ -29,6 +29,7 @@ from rapport.catalog.models import (
     Warehouse,
 )
 from rapport.core.models import ExternalId, PropertyDefinition, PropertyTarget, PropertyType
+from rapport.exchange.onec.sync import decimal_text
 
 NS = "urn:1C.ru:commerceml_2"
 VERSION = "2.08"
@@ -226,25 +227,20 @@ def write_offers(
                         for type_id, price, currency in offer.prices:
                             one = etree.SubElement(prices, "Цена")
                             etree.SubElement(one, "ИдТипаЦены").text = type_id
-                            etree.SubElement(one, "ЦенаЗаЕдиницу").text = _number(price)
+                            etree.SubElement(one, "ЦенаЗаЕдиницу").text = decimal_text(price)
                             etree.SubElement(one, "Валюта").text = currency
                         if offer.stock:
                             total = sum((q for _s, q in offer.stock), Decimal(0))
-                            etree.SubElement(element, "Количество").text = _number(total)
+                            etree.SubElement(element, "Количество").text = decimal_text(total)
                         for store_id, quantity in offer.stock:
                             etree.SubElement(
                                 element,
                                 "Склад",
                                 ИдСклада=store_id,
-                                КоличествоНаСкладе=_number(quantity),
+                                КоличествоНаСкладе=decimal_text(quantity),
                             )
                         xf.write(element)
                         xf.flush()
-
-
-def _number(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
 
 
 # --- the CRM's catalogue ----------------------------------------------------------------------
@@ -312,7 +308,7 @@ def _items(ids: _Ids, definitions: dict[str, PropertyDefinition]) -> Iterator[It
         vat = None
         if product.vat_rate is not None:
             rate = product.vat_rate.rate
-            vat = "Без НДС" if rate is None else _number(rate)
+            vat = "Без НДС" if rate is None else decimal_text(rate)
         yield ItemOut(
             id=ids(product),
             name=product.name,

@@ -21,7 +21,7 @@ from lxml import etree
 from rapport.billing.models import Invoice, InvoiceStatus, PaymentAllocation
 from rapport.catalog.models import Product
 from rapport.core.models import ExternalId
-from rapport.exchange.onec.sync import ExchangeRun
+from rapport.exchange.onec.sync import ExchangeRun, decimal_text
 from rapport.exchange.onec.targets import parties as _party_targets
 from rapport.parties.access import can_see_details
 from rapport.parties.models import Client, ContactPerson
@@ -51,8 +51,7 @@ def _money(value: Decimal | None) -> str:
 
 
 def _number(value: Decimal | None) -> str:
-    text_value = format((value or Decimal(0)).normalize(), "f")
-    return "0" if text_value in ("-0", "") else text_value
+    return decimal_text(value or Decimal(0))
 
 
 def _rate(value: Decimal | None) -> str:

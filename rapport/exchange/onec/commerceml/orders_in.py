@@ -158,14 +158,6 @@ class _Orders:
         return None
 
 
-def _state_row(run: ExchangeRun, record: Model) -> SyncState | None:
-    return SyncState.objects.filter(
-        connection=run.connection,
-        content_type=ContentType.objects.get_for_model(type(record)),
-        object_id=str(record.pk),
-    ).first()
-
-
 def _payment(run: ExchangeRun, invoice: Invoice, state: dict[str, Any], file: str) -> None:
     """Register 1C's payment of ``invoice`` (what it still owes), once."""
     if invoice.status not in OPEN_STATUSES or invoice.outstanding <= 0:
@@ -250,7 +242,7 @@ def _apply_document(run: ExchangeRun, document: Any, file: str, orders: _Orders)
     if external_id and as_uuid(external_id) != str(record.pk):
         run.link(record, external_id)
     state = onec_state(_requisites(document))
-    row = _state_row(run, record)
+    row = run.state_of(record)
     fingerprint = sync_digest(state)
     if row is not None and row.digest == fingerprint:
         run.count(Outcome.UNCHANGED)

@@ -72,11 +72,7 @@ class PullBase:
         }
 
     def _remember_version(self, obj: Any, version: str) -> None:
-        state = SyncState.objects.filter(
-            connection=self.connection,
-            content_type=self.run.content_type(type(obj)),
-            object_id=str(obj.pk),
-        ).first()
+        state = self.run.state_of(obj)
         if state is not None and (state.values or {}).get(VERSION_KEY) != version:
             state.values = {**(state.values or {}), VERSION_KEY: version}
             state.save(update_fields=["values"])
